@@ -1,0 +1,399 @@
+// Package capture records what happened during the upstream round trips of
+// one proxied request, the way net/http/httptrace reports it: per attempt,
+// when DNS, connect and the TLS handshake started and ended and with which
+// error, which peer address was dialled, whether a pooled connection was
+// reused and how long it had been idle, when the request was written and when
+// the first response byte arrived; and, through a wrapped response body, an
+// error while reading the body.
+//
+// A Trace is per-request state. Its httptrace callbacks may run on several
+// goroutines (the dialer, the transport's write and read loops) and may arrive
+// after the round trip has returned; every method is safe for concurrent use,
+// and once Finish has been called further callbacks are ignored. The callbacks
+// neither allocate nor format: they store times, the strings and errors the
+// transport hands over, and a bounded number of attempts.
+package capture
+
+import (
+	"crypto/tls"
+	"io"
+	"net"
+	"net/http/httptrace"
+	"sync"
+	"time"
+
+	"github.com/upstreamcause/tyk-upstream-cause/classify"
+)
+
+// MaxAttempts is the number of attempts a Trace keeps. The transport makes a
+// new attempt when it retries an idempotent request whose reused connection
+// was closed under it; past MaxAttempts the last slot is overwritten by the
+// newest attempt, so the first attempts and the last one are kept, and
+// Summary.Attempts still counts all of them.
+const MaxAttempts = 4
+
+// Attempt is what one attempt of a round trip went through. Times are offsets
+// from the start of the Trace (time.Duration, nanoseconds); zero means the
+// event did not happen.
+type Attempt struct {
+	GetConn      time.Duration // the transport asked for a connection
+	DNSStart     time.Duration // a DNS lookup started
+	DNSDone      time.Duration // the DNS lookup ended (DNSErr says how)
+	ConnectStart time.Duration // a TCP connect to Peer started
+	ConnectDone  time.Duration // the TCP connect ended (ConnectErr says how)
+	TLSStart     time.Duration // the TLS handshake started
+	TLSDone      time.Duration // the TLS handshake ended (TLSErr says how)
+	GotConn      time.Duration // a connection was obtained (new or reused)
+	WroteRequest time.Duration // the request was written (WriteErr says how)
+	FirstByte    time.Duration // the first byte of the response arrived
+
+	Target   string   // "host:port" the transport wanted, from GetConn
+	Peer     string   // "ip:port" of the last connect, from ConnectStart/ConnectDone
+	PeerAddr net.Addr // remote address of the obtained connection (also for reused ones)
+
+	DNSErr     error // error of the DNS lookup, e.g. *net.DNSError
+	ConnectErr error // error of the last TCP connect, e.g. *net.OpError "dial"
+	TLSErr     error // error of the TLS handshake, e.g. x509.UnknownAuthorityError
+	WriteErr   error // error writing the request, e.g. "write: broken pipe"
+
+	Reused   bool          // the connection came from the idle pool
+	WasIdle  bool          // the connection had been idle in the pool
+	IdleTime time.Duration // how long it had been idle, when WasIdle
+}
+
+// Trace is the capture of one proxied request. Create it with New; the zero
+// value is not usable.
+type Trace struct {
+	start time.Time
+
+	mu       sync.Mutex
+	attempts [MaxAttempts]Attempt
+	n        int // attempts begun, may exceed MaxAttempts
+	finished bool
+
+	bodyErr    error
+	bodyErrAt  time.Duration
+	failedAt   time.Duration
+	clientHook httptrace.ClientTrace
+}
+
+// New returns a Trace whose time offsets count from now. Its ClientTrace is
+// built once here, so attaching it allocates nothing further per event.
+func New() *Trace {
+	t := &Trace{start: time.Now()}
+	t.clientHook = httptrace.ClientTrace{
+		GetConn:              t.getConn,
+		GotConn:              t.gotConn,
+		DNSStart:             t.dnsStart,
+		DNSDone:              t.dnsDone,
+		ConnectStart:         t.connectStart,
+		ConnectDone:          t.connectDone,
+		TLSHandshakeStart:    t.tlsStart,
+		TLSHandshakeDone:     t.tlsDone,
+		WroteRequest:         t.wroteRequest,
+		GotFirstResponseByte: t.firstByte,
+	}
+	return t
+}
+
+// ClientTrace returns the hooks to attach to the outbound request's context
+// with httptrace.WithClientTrace. The pointer stays valid for the life of t.
+func (t *Trace) ClientTrace() *httptrace.ClientTrace { return &t.clientHook }
+
+// since returns the offset of now from the start of t, never zero, so that a
+// recorded event can be told from one that did not happen.
+func (t *Trace) since() time.Duration {
+	d := time.Since(t.start)
+	if d <= 0 {
+		d = 1
+	}
+	return d
+}
+
+// cur returns the attempt callbacks apply to, or nil once t is finished or
+// before any attempt began. t.mu must be held.
+func (t *Trace) cur() *Attempt {
+	if t.finished || t.n == 0 {
+		return nil
+	}
+	i := t.n - 1
+	if i >= MaxAttempts {
+		i = MaxAttempts - 1
+	}
+	return &t.attempts[i]
+}
+
+func (t *Trace) getConn(hostPort string) {
+	now := t.since()
+	t.mu.Lock()
+	if !t.finished {
+		i := t.n
+		if i >= MaxAttempts {
+			i = MaxAttempts - 1
+		}
+		t.attempts[i] = Attempt{GetConn: now, Target: hostPort}
+		t.n++
+	}
+	t.mu.Unlock()
+}
+
+func (t *Trace) gotConn(info httptrace.GotConnInfo) {
+	now := t.since()
+	t.mu.Lock()
+	if a := t.cur(); a != nil {
+		a.GotConn = now
+		a.Reused = info.Reused
+		a.WasIdle = info.WasIdle
+		a.IdleTime = info.IdleTime
+		if info.Conn != nil {
+			a.PeerAddr = info.Conn.RemoteAddr()
+		}
+	}
+	t.mu.Unlock()
+}
+
+func (t *Trace) dnsStart(httptrace.DNSStartInfo) {
+	now := t.since()
+	t.mu.Lock()
+	if a := t.cur(); a != nil && a.GotConn == 0 {
+		a.DNSStart = now
+	}
+	t.mu.Unlock()
+}
+
+func (t *Trace) dnsDone(info httptrace.DNSDoneInfo) {
+	now := t.since()
+	t.mu.Lock()
+	if a := t.cur(); a != nil && a.GotConn == 0 {
+		a.DNSDone = now
+		a.DNSErr = info.Err
+	}
+	t.mu.Unlock()
+}
+
+func (t *Trace) connectStart(_, addr string) {
+	now := t.since()
+	t.mu.Lock()
+	if a := t.cur(); a != nil && a.GotConn == 0 {
+		a.ConnectStart = now
+		a.ConnectDone = 0
+		a.ConnectErr = nil
+		a.Peer = addr
+	}
+	t.mu.Unlock()
+}
+
+func (t *Trace) connectDone(_, addr string, err error) {
+	now := t.since()
+	t.mu.Lock()
+	if a := t.cur(); a != nil && a.GotConn == 0 {
+		// With several addresses (dual stack, several A records) the dialer
+		// reports each; keep the last, or the one that succeeded.
+		if err != nil && a.ConnectDone != 0 && a.ConnectErr == nil {
+			t.mu.Unlock()
+			return
+		}
+		a.ConnectDone = now
+		a.ConnectErr = err
+		a.Peer = addr
+	}
+	t.mu.Unlock()
+}
+
+func (t *Trace) tlsStart() {
+	now := t.since()
+	t.mu.Lock()
+	if a := t.cur(); a != nil && a.GotConn == 0 {
+		a.TLSStart = now
+	}
+	t.mu.Unlock()
+}
+
+func (t *Trace) tlsDone(_ tls.ConnectionState, err error) {
+	now := t.since()
+	t.mu.Lock()
+	if a := t.cur(); a != nil && a.GotConn == 0 {
+		a.TLSDone = now
+		a.TLSErr = err
+	}
+	t.mu.Unlock()
+}
+
+func (t *Trace) wroteRequest(info httptrace.WroteRequestInfo) {
+	now := t.since()
+	t.mu.Lock()
+	if a := t.cur(); a != nil {
+		a.WroteRequest = now
+		a.WriteErr = info.Err
+	}
+	t.mu.Unlock()
+}
+
+func (t *Trace) firstByte() {
+	now := t.since()
+	t.mu.Lock()
+	if a := t.cur(); a != nil {
+		a.FirstByte = now
+	}
+	t.mu.Unlock()
+}
+
+// Fail records the moment the round trip was reported failed (the gateway's
+// "http: proxy error" entry). Phase durations of a phase still open at that
+// moment are measured up to it. Only the first call counts.
+func (t *Trace) Fail() {
+	now := t.since()
+	t.mu.Lock()
+	if t.failedAt == 0 {
+		t.failedAt = now
+	}
+	t.mu.Unlock()
+}
+
+// Finish ends the capture: callbacks that arrive later (a dial that completes
+// after the round trip returned) are ignored.
+func (t *Trace) Finish() {
+	t.mu.Lock()
+	t.finished = true
+	t.mu.Unlock()
+}
+
+// BodyErr returns the error recorded while reading the response body through
+// WrapBody, or nil.
+func (t *Trace) BodyErr() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.bodyErr
+}
+
+// WrapBody returns body wrapped so that the first read error other than
+// io.EOF is recorded in t (phase response_body). Reads and Close are passed
+// through unchanged. A nil body is returned as is.
+func (t *Trace) WrapBody(body io.ReadCloser) io.ReadCloser {
+	if body == nil {
+		return nil
+	}
+	return &bodyReader{ReadCloser: body, t: t}
+}
+
+type bodyReader struct {
+	io.ReadCloser
+	t *Trace
+}
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		b.t.recordBodyErr(err)
+	}
+	return n, err
+}
+
+func (t *Trace) recordBodyErr(err error) {
+	now := t.since()
+	t.mu.Lock()
+	if t.bodyErr == nil {
+		t.bodyErr = err
+		t.bodyErrAt = now
+	}
+	t.mu.Unlock()
+}
+
+// Summary is a consistent copy of what a Trace saw, reduced to what a log
+// entry needs. Durations are time.Duration (nanoseconds); a phase that did
+// not happen has duration zero. A phase still open when the round trip
+// failed is measured up to the failure (Trace.Fail) or to the Summary.
+type Summary struct {
+	// Attempts is the number of attempts begun (GetConn calls), including
+	// those beyond MaxAttempts.
+	Attempts int
+
+	// Last is a copy of the last attempt.
+	Last Attempt
+
+	// Phase is the phase the last attempt had reached when it stopped: the
+	// first phase that began and did not complete successfully, or
+	// PhaseResponseBody when a body read error was recorded, or
+	// PhaseUnknown when no attempt began.
+	Phase classify.Phase
+
+	// Err is the real error value the trace recorded for Phase (a DNS,
+	// connect, TLS, request-write or body-read error), or nil when the
+	// transport reported none through httptrace (response-header timeouts,
+	// connections closed before a response).
+	Err error
+
+	// Per-phase durations of the last attempt.
+	DNS, Connect, TLS, RequestWrite, ResponseHeaders time.Duration
+
+	// Total is the time from the start of the trace to the failure, or to the
+	// Summary when Fail was not called.
+	Total time.Duration
+}
+
+// Summary returns a consistent copy of what t has recorded so far.
+func (t *Trace) Summary() Summary {
+	now := t.since()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	end := t.failedAt
+	if end == 0 {
+		end = now
+	}
+	s := Summary{Attempts: t.n, Total: end}
+	if t.n > 0 {
+		i := t.n - 1
+		if i >= MaxAttempts {
+			i = MaxAttempts - 1
+		}
+		s.Last = t.attempts[i]
+	}
+	a := &s.Last
+	s.DNS = span(a.DNSStart, a.DNSDone, end)
+	s.Connect = span(a.ConnectStart, a.ConnectDone, end)
+	s.TLS = span(a.TLSStart, a.TLSDone, end)
+	if a.GotConn != 0 {
+		s.RequestWrite = span(a.GotConn, a.WroteRequest, end)
+	}
+	if a.WroteRequest != 0 && a.WriteErr == nil {
+		s.ResponseHeaders = span(a.WroteRequest, a.FirstByte, end)
+	}
+
+	switch {
+	case t.bodyErr != nil:
+		s.Phase, s.Err = classify.PhaseResponseBody, t.bodyErr
+	case t.n == 0:
+		s.Phase = classify.PhaseUnknown
+	case a.DNSStart != 0 && (a.DNSDone == 0 || a.DNSErr != nil):
+		s.Phase, s.Err = classify.PhaseDNS, a.DNSErr
+	case a.ConnectStart != 0 && (a.ConnectDone == 0 || a.ConnectErr != nil):
+		s.Phase, s.Err = classify.PhaseConnect, a.ConnectErr
+	case a.TLSStart != 0 && (a.TLSDone == 0 || a.TLSErr != nil):
+		s.Phase, s.Err = classify.PhaseTLS, a.TLSErr
+	case a.GotConn == 0:
+		// Asked for a connection and got none, with no dial reported:
+		// waiting for a pooled connection, or a custom dialer.
+		s.Phase = classify.PhaseConnect
+	case a.WroteRequest == 0 || a.WriteErr != nil:
+		s.Phase, s.Err = classify.PhaseRequestWrite, a.WriteErr
+	default:
+		// Written; the first byte may have arrived but the response was not
+		// complete or not valid, or it never arrived.
+		s.Phase = classify.PhaseResponseHeaders
+	}
+	return s
+}
+
+// span returns the length of a phase that started at start and ended at done,
+// or, when it did not end, at end. It is zero when the phase did not start.
+func span(start, done, end time.Duration) time.Duration {
+	switch {
+	case start == 0:
+		return 0
+	case done != 0:
+		return done - start
+	case end > start:
+		return end - start
+	}
+	return 0
+}

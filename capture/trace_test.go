@@ -1,0 +1,343 @@
+package capture_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/upstreamcause/tyk-upstream-cause/capture"
+	"github.com/upstreamcause/tyk-upstream-cause/classify"
+)
+
+// rawServer accepts connections on loopback and hands each to serve.
+func rawServer(t *testing.T, serve func(net.Conn)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			wg.Add(1)
+			go func() { defer wg.Done(); serve(c) }()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	return ln.Addr().String()
+}
+
+// answer reads requests off c and answers each with 200 "ok", keeping the
+// connection alive, until limit requests (0: no limit); then it reads one
+// more request and closes without answering.
+func answer(limit int) func(net.Conn) {
+	return func(c net.Conn) {
+		defer c.Close()
+		br := bufio.NewReader(c)
+		for n := 1; ; n++ {
+			req, err := http.ReadRequest(br)
+			if err != nil {
+				return
+			}
+			io.Copy(io.Discard, req.Body)
+			if limit > 0 && n > limit {
+				return
+			}
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		}
+	}
+}
+
+func roundTrip(t *testing.T, tr http.RoundTripper, method, url string) (*capture.Trace, *http.Response, error) {
+	t.Helper()
+	tc := capture.New()
+	ctx := httptrace.WithClientTrace(context.Background(), tc.ClientTrace())
+	req, err := http.NewRequestWithContext(ctx, method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := tr.RoundTrip(req)
+	return tc, res, err
+}
+
+func newTransport(headerTimeout time.Duration) *http.Transport {
+	return &http.Transport{
+		DialContext:           (&net.Dialer{Timeout: time.Second}).DialContext,
+		ResponseHeaderTimeout: headerTimeout,
+		MaxIdleConnsPerHost:   4,
+	}
+}
+
+func TestSuccessThenReuse(t *testing.T) {
+	addr := rawServer(t, answer(0))
+	tr := newTransport(time.Second)
+	defer tr.CloseIdleConnections()
+
+	tc, res, err := roundTrip(t, tr, "GET", "http://"+addr+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	s := tc.Summary()
+	if s.Attempts != 1 || s.Last.Target != addr || s.Last.Peer != addr {
+		t.Fatalf("attempts %d target %q peer %q, want 1 and %q", s.Attempts, s.Last.Target, s.Last.Peer, addr)
+	}
+	if s.Last.Reused || s.Connect <= 0 || s.Last.GotConn == 0 || s.Last.WroteRequest == 0 || s.Last.FirstByte == 0 {
+		t.Fatalf("first request: %+v", s.Last)
+	}
+	if s.Phase != classify.PhaseResponseHeaders || s.Err != nil {
+		t.Fatalf("phase %v err %v", s.Phase, s.Err)
+	}
+
+	time.Sleep(5 * time.Millisecond)
+	tc, res, err = roundTrip(t, tr, "GET", "http://"+addr+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	s = tc.Summary()
+	if !s.Last.Reused || !s.Last.WasIdle || s.Last.IdleTime <= 0 {
+		t.Fatalf("second request did not reuse the idle connection: %+v", s.Last)
+	}
+	if s.Last.ConnectStart != 0 || s.Connect != 0 {
+		t.Fatalf("reused connection reported a connect: %+v", s.Last)
+	}
+	if got := s.Last.PeerAddr.String(); got != addr {
+		t.Fatalf("peer of reused conn %q, want %q", got, addr)
+	}
+}
+
+func TestRefusedIsConnectPhaseWithRealError(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+
+	tc, _, err := roundTrip(t, newTransport(time.Second), "GET", "http://"+addr+"/")
+	if err == nil {
+		t.Fatal("round trip to a closed port succeeded")
+	}
+	s := tc.Summary()
+	if s.Phase != classify.PhaseConnect {
+		t.Fatalf("phase %v, want connect", s.Phase)
+	}
+	if !errors.Is(s.Err, syscall.ECONNREFUSED) {
+		t.Fatalf("recorded error %v, want ECONNREFUSED", s.Err)
+	}
+	if s.Last.Peer != addr || s.Connect <= 0 {
+		t.Fatalf("peer %q connect %v", s.Last.Peer, s.Connect)
+	}
+}
+
+func TestHeaderTimeoutIsResponseHeadersPhase(t *testing.T) {
+	addr := rawServer(t, func(c net.Conn) {
+		http.ReadRequest(bufio.NewReader(c))
+		io.Copy(io.Discard, c) // hold until the client gives up
+	})
+	tc, _, err := roundTrip(t, newTransport(100*time.Millisecond), "GET", "http://"+addr+"/")
+	if err == nil || !strings.Contains(err.Error(), "timeout awaiting response headers") {
+		t.Fatalf("err %v", err)
+	}
+	tc.Fail()
+	s := tc.Summary()
+	if s.Phase != classify.PhaseResponseHeaders || s.Err != nil {
+		t.Fatalf("phase %v err %v", s.Phase, s.Err)
+	}
+	if s.ResponseHeaders < 90*time.Millisecond || s.ResponseHeaders > 2*time.Second {
+		t.Fatalf("response headers phase lasted %v, want about 100ms", s.ResponseHeaders)
+	}
+	if s.Total < s.ResponseHeaders {
+		t.Fatalf("total %v shorter than a phase %v", s.Total, s.ResponseHeaders)
+	}
+}
+
+func TestDNSFailureIsDNSPhase(t *testing.T) {
+	// A resolver whose every query goes to a closed loopback UDP port: the
+	// lookup fails for real, without the machine's resolver.
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := pc.LocalAddr().String()
+	pc.Close()
+	resolver := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "udp", dead)
+	}}
+	tr := &http.Transport{DialContext: (&net.Dialer{Timeout: time.Second, Resolver: resolver}).DialContext}
+
+	tc, _, err := roundTrip(t, tr, "GET", "http://upstream.invalid:8080/")
+	if err == nil {
+		t.Fatal("round trip succeeded")
+	}
+	s := tc.Summary()
+	var dnsErr *net.DNSError
+	if s.Phase != classify.PhaseDNS || !errors.As(s.Err, &dnsErr) {
+		t.Fatalf("phase %v err %T %v", s.Phase, s.Err, s.Err)
+	}
+	if s.Last.Target != "upstream.invalid:8080" || s.Last.ConnectStart != 0 {
+		t.Fatalf("%+v", s.Last)
+	}
+}
+
+func TestRetryCountsAttempts(t *testing.T) {
+	// The server answers one request per connection and then closes the
+	// connection while the next request is read: the transport retries a
+	// GET on a new connection.
+	addr := rawServer(t, answer(1))
+	tr := newTransport(time.Second)
+	defer tr.CloseIdleConnections()
+	_, res, err := roundTrip(t, tr, "GET", "http://"+addr+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	time.Sleep(5 * time.Millisecond)
+
+	tc, res, err := roundTrip(t, tr, "GET", "http://"+addr+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	s := tc.Summary()
+	if s.Attempts != 2 || s.Last.Reused {
+		t.Fatalf("attempts %d reused %v, want 2 attempts ending on a new connection", s.Attempts, s.Last.Reused)
+	}
+}
+
+func TestBodyReadErrorIsResponseBodyPhase(t *testing.T) {
+	addr := rawServer(t, func(c net.Conn) {
+		http.ReadRequest(bufio.NewReader(c))
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n"+strings.Repeat("x", 1000))
+		time.Sleep(20 * time.Millisecond)
+		c.(*net.TCPConn).SetLinger(0)
+		c.Close()
+	})
+	tc, res, err := roundTrip(t, newTransport(time.Second), "GET", "http://"+addr+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := tc.WrapBody(res.Body)
+	_, err = io.Copy(io.Discard, body)
+	body.Close()
+	if err == nil {
+		t.Fatal("body read succeeded")
+	}
+	s := tc.Summary()
+	if s.Phase != classify.PhaseResponseBody || s.Err == nil || tc.BodyErr() == nil {
+		t.Fatalf("phase %v err %v", s.Phase, s.Err)
+	}
+}
+
+func TestFinishIgnoresLateCallbacks(t *testing.T) {
+	tc := capture.New()
+	ct := tc.ClientTrace()
+	ct.GetConn("a:1")
+	ct.ConnectStart("tcp", "1.2.3.4:1")
+	tc.Finish()
+	ct.ConnectDone("tcp", "1.2.3.4:1", errors.New("late"))
+	ct.GetConn("b:2")
+	s := tc.Summary()
+	if s.Attempts != 1 || s.Last.ConnectDone != 0 || s.Last.ConnectErr != nil {
+		t.Fatalf("late callbacks changed the trace: %+v", s)
+	}
+}
+
+func TestAttemptsAreBounded(t *testing.T) {
+	tc := capture.New()
+	ct := tc.ClientTrace()
+	for i := 0; i < 3*capture.MaxAttempts; i++ {
+		ct.GetConn("h:1")
+	}
+	ct.GetConn("last:1")
+	s := tc.Summary()
+	if s.Attempts != 3*capture.MaxAttempts+1 || s.Last.Target != "last:1" {
+		t.Fatalf("attempts %d last %q", s.Attempts, s.Last.Target)
+	}
+}
+
+func TestCallbacksFromManyGoroutines(t *testing.T) {
+	tc := capture.New()
+	ct := tc.ClientTrace()
+	ct.GetConn("h:1")
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 200; i++ {
+				ct.DNSStart(httptrace.DNSStartInfo{Host: "h"})
+				ct.ConnectStart("tcp", "127.0.0.1:1")
+				ct.ConnectDone("tcp", "127.0.0.1:1", nil)
+				ct.WroteRequest(httptrace.WroteRequestInfo{})
+				_ = tc.Summary()
+			}
+		}()
+	}
+	wg.Wait()
+	tc.Finish()
+}
+
+func TestCallbacksDoNotAllocate(t *testing.T) {
+	tc := capture.New()
+	ct := tc.ClientTrace()
+	errRefused := errors.New("refused")
+	allocs := testing.AllocsPerRun(200, func() {
+		ct.GetConn("127.0.0.1:80")
+		ct.DNSStart(httptrace.DNSStartInfo{Host: "h"})
+		ct.DNSDone(httptrace.DNSDoneInfo{})
+		ct.ConnectStart("tcp", "127.0.0.1:80")
+		ct.ConnectDone("tcp", "127.0.0.1:80", errRefused)
+		ct.TLSHandshakeStart()
+		ct.GotConn(httptrace.GotConnInfo{})
+		ct.WroteRequest(httptrace.WroteRequestInfo{})
+		ct.GotFirstResponseByte()
+	})
+	if allocs != 0 {
+		t.Fatalf("trace callbacks allocate %v times per round trip, want 0", allocs)
+	}
+}
+
+func BenchmarkTraceCallbacks(b *testing.B) {
+	tc := capture.New()
+	ct := tc.ClientTrace()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		ct.GetConn("127.0.0.1:80")
+		ct.ConnectStart("tcp", "127.0.0.1:80")
+		ct.ConnectDone("tcp", "127.0.0.1:80", nil)
+		ct.GotConn(httptrace.GotConnInfo{})
+		ct.WroteRequest(httptrace.WroteRequestInfo{})
+		ct.GotFirstResponseByte()
+	}
+}

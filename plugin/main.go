@@ -1,0 +1,56 @@
+// Command plugin is the Tyk Go plugin: build it with -buildmode=plugin (Tyk's
+// plugin compiler does, with -tags goplugin) and load its symbols from an API
+// definition:
+//
+//   - UpstreamCausePre as a pre hook: starts the capture of the request's
+//     upstream round trips;
+//   - UpstreamCauseResponse as a response hook: records who answered a 5xx and
+//     watches the body copy;
+//   - UpstreamCauseAnalytics as the analytics plugin (tyk.go, goplugin
+//     build): tags the analytics record of a failed request.
+//
+// Loading the plugin installs, once, a hook on the gateway's logger that
+// writes the classified failure into each failed request's access-log entry
+// (package accesslog). Configuration is read once from the environment
+// (accesslog.ConfigFromEnv).
+package main
+
+import (
+	"net/http"
+	"os"
+
+	"github.com/upstreamcause/tyk-upstream-cause/accesslog"
+)
+
+// hook is the plugin's one Hook, shared by the symbols below and installed on
+// the gateway's logger by the goplugin glue.
+var hook, configProblems = newHook()
+
+func newHook() (*accesslog.Hook, []string) {
+	cfg, problems := accesslog.ConfigFromEnv(os.Getenv)
+	return accesslog.New(cfg), problems
+}
+
+// UpstreamCausePre is the pre hook (Tyk type func(http.ResponseWriter,
+// *http.Request)). It never writes to w: it attaches the capture to r's
+// context and registers the request for correlation.
+func UpstreamCausePre(_ http.ResponseWriter, r *http.Request) {
+	hook.Begin(r)
+}
+
+// UpstreamCauseResponse is the response hook (Tyk type
+// func(http.ResponseWriter, *http.Response, *http.Request)). It classifies an
+// upstream 5xx and wraps res.Body to catch a failure while the gateway copies
+// it. It does not change the response otherwise.
+func UpstreamCauseResponse(_ http.ResponseWriter, res *http.Response, _ *http.Request) {
+	hook.Response(res)
+}
+
+// UpstreamCausePending returns the number of requests whose correlation state
+// is held (see accesslog.Hook.Pending). It is for tests and diagnostics; no
+// Tyk hook type matches it.
+func UpstreamCausePending() int {
+	return hook.Pending()
+}
+
+func main() {}
