@@ -1,0 +1,149 @@
+package accesslog
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is what can be set. The zero value is not valid; start from
+// DefaultConfig or ConfigFromEnv. It is read once, when the hook is
+// installed, never per request.
+type Config struct {
+	// Names are the keys written into the entry: TykNames (default) or
+	// ECSNames.
+	Names *Names
+
+	// Compat writes Tyk 5.12's own keys (response_flag,
+	// response_code_details, error_source, error_target, upstream_status)
+	// into failed requests' entries, each only when the gateway did not
+	// write it itself, so that 5.12 dashboards work on 5.8–5.11. Default
+	// true.
+	Compat bool
+
+	// Timings writes the per-phase durations (upstream_dns_ms …). Default
+	// true.
+	Timings bool
+
+	// Node is the gateway node's name written as gateway_node. Default: the
+	// host name (os.Hostname); "" writes no node field.
+	Node string
+
+	// TTL is the longest a request's capture waits for its access-log entry;
+	// older state is never attached. Default 10m.
+	TTL time.Duration
+
+	// OrphanTTL is the same for the failure of a request the pre hook did not
+	// see (an API without the pre hook), known only from its "http: proxy
+	// error" entry. Default 10s.
+	OrphanTTL time.Duration
+
+	// MaxPending caps the number of requests with pending state; past it, new
+	// requests are not captured (and the cap is reported by Pending). Default
+	// 65536.
+	MaxPending int
+
+	// Grace is how long the state of a request whose context has ended is
+	// kept before it is removed, so that the access-log entry of a request
+	// the client abandoned (written just after its context ended) still gets
+	// its fields. Default 5s.
+	Grace time.Duration
+
+	// ErrorMaxBytes caps the length of the error text written, in bytes,
+	// before escaping. Default 512.
+	ErrorMaxBytes int
+}
+
+// DefaultConfig returns the defaults: Tyk field names, compat and timings on,
+// the host name as node, TTL 10m, OrphanTTL 10s, Grace 5s, MaxPending 65536,
+// ErrorMaxBytes 512.
+func DefaultConfig() Config {
+	node, _ := os.Hostname()
+	return Config{
+		Names:         &TykNames,
+		Compat:        true,
+		Timings:       true,
+		Node:          node,
+		TTL:           10 * time.Minute,
+		OrphanTTL:     10 * time.Second,
+		Grace:         5 * time.Second,
+		MaxPending:    65536,
+		ErrorMaxBytes: 512,
+	}
+}
+
+// The environment variables ConfigFromEnv reads.
+const (
+	EnvFieldNames    = "UPSTREAMCAUSE_FIELD_NAMES"     // "tyk" (default) or "ecs"
+	EnvCompat        = "UPSTREAMCAUSE_COMPAT_FIELDS"   // "true" (default) or "false"
+	EnvTimings       = "UPSTREAMCAUSE_TIMINGS"         // "true" (default) or "false"
+	EnvNode          = "UPSTREAMCAUSE_NODE"            // node name; default the host name; "-" writes none
+	EnvTTL           = "UPSTREAMCAUSE_TTL"             // Go duration, e.g. "10m"
+	EnvOrphanTTL     = "UPSTREAMCAUSE_ORPHAN_TTL"      // Go duration, e.g. "10s"
+	EnvMaxPending    = "UPSTREAMCAUSE_MAX_PENDING"     // integer > 0
+	EnvErrorMaxBytes = "UPSTREAMCAUSE_ERROR_MAX_BYTES" // integer, 64..65536
+)
+
+// ConfigFromEnv returns DefaultConfig changed by the variables above, read
+// through getenv (os.Getenv in the plugin). A value that does not parse, or
+// is out of range, leaves the default and is reported in the returned
+// problems, one sentence each; the caller decides whether to print them.
+func ConfigFromEnv(getenv func(string) string) (cfg Config, problems []string) {
+	cfg = DefaultConfig()
+	bad := func(name, v, want string) {
+		problems = append(problems, name+"="+strconv.Quote(v)+": want "+want+"; default kept")
+	}
+	if v := strings.TrimSpace(getenv(EnvFieldNames)); v != "" {
+		switch strings.ToLower(v) {
+		case "tyk":
+			cfg.Names = &TykNames
+		case "ecs":
+			cfg.Names = &ECSNames
+		default:
+			bad(EnvFieldNames, v, `"tyk" or "ecs"`)
+		}
+	}
+	boolVar := func(name string, dst *bool) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				bad(name, v, "true or false")
+				return
+			}
+			*dst = b
+		}
+	}
+	boolVar(EnvCompat, &cfg.Compat)
+	boolVar(EnvTimings, &cfg.Timings)
+	if v := strings.TrimSpace(getenv(EnvNode)); v == "-" {
+		cfg.Node = ""
+	} else if v != "" {
+		cfg.Node = v
+	}
+	durVar := func(name string, dst *time.Duration) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				bad(name, v, "a positive Go duration such as 10m")
+				return
+			}
+			*dst = d
+		}
+	}
+	durVar(EnvTTL, &cfg.TTL)
+	durVar(EnvOrphanTTL, &cfg.OrphanTTL)
+	intVar := func(name string, dst *int, lo, hi int) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < lo || n > hi {
+				bad(name, v, "an integer from "+strconv.Itoa(lo)+" to "+strconv.Itoa(hi))
+				return
+			}
+			*dst = n
+		}
+	}
+	intVar(EnvMaxPending, &cfg.MaxPending, 1, 1<<24)
+	intVar(EnvErrorMaxBytes, &cfg.ErrorMaxBytes, 64, 65536)
+	return cfg, problems
+}

@@ -1,0 +1,341 @@
+// Package accesslog writes the classified failure of a proxied request into
+// the gateway's own access-log entry for that request.
+//
+// A Hook is a logrus hook installed once on the gateway's logger. Tyk serves
+// each request on one goroutine, and on that goroutine it runs the plugin's
+// pre hook, the reverse proxy, the "http: proxy error: <err>" entry, the
+// response hook, the analytics plugin and finally the access-log entry
+// (prefix=access-log). The Hook keeps the capture of each request under the
+// id of that goroutine (Begin), classifies the failure when the gateway's
+// "http: proxy error" entry goes by, and adds the fields to the access-log
+// entry, then forgets the request.
+//
+// Guards against attaching one request's failure to another request's
+// entry: state is taken off by the entry it is written to; a request that
+// writes no access-log entry leaves state that the next request on the same
+// goroutine replaces, that the request context's end removes (after a grace
+// period, Config.Grace), and that is never attached once its request context
+// has ended (unless the gateway answered 499, the client having gone), once
+// its method or api_id differ from the entry's, or once it is older than the
+// TTL; and the number of pending requests is capped.
+//
+// The hook never logs, never blocks on anything but short mutexes, recovers
+// from any panic (dropping what it was doing), and returns at once for
+// entries that are neither access-log nor proxy-error entries.
+package accesslog
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptrace"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/petermattis/goid"
+	"github.com/sirupsen/logrus"
+
+	"github.com/upstreamcause/tyk-upstream-cause/capture"
+	"github.com/upstreamcause/tyk-upstream-cause/classify"
+)
+
+// The gateway's log lines the hook reads (Tyk gateway/reverse_proxy.go), and
+// the prefix of its access-log entries (internal/httputil/accesslog).
+const (
+	ProxyErrorPrefix    = "http: proxy error: "                  // round trip failed; Error level, prefix=proxy
+	BodyCopyErrorPrefix = "http: proxy error during body copy: " // body read failed after the headers were sent
+	prefixAccessLog     = "access-log"
+	prefixProxy         = "proxy"
+)
+
+// statusClientClosed is the status Tyk answers when the client went away
+// (its error handler's "Client closed request").
+const statusClientClosed = 499
+
+var hookLevels = []logrus.Level{logrus.ErrorLevel, logrus.InfoLevel}
+
+// Hook correlates the requests it captured with the gateway's log entries
+// and writes the classification into their access-log entries. Create it with
+// New; it is safe for concurrent use.
+type Hook struct {
+	cfg       Config
+	reg       *registry
+	recovered atomic.Int64
+}
+
+// New returns a Hook with the given configuration (see DefaultConfig,
+// ConfigFromEnv). Zero or negative limits are replaced by the defaults.
+func New(cfg Config) *Hook {
+	def := DefaultConfig()
+	if cfg.Names == nil {
+		cfg.Names = def.Names
+	}
+	if cfg.TTL <= 0 {
+		cfg.TTL = def.TTL
+	}
+	if cfg.OrphanTTL <= 0 {
+		cfg.OrphanTTL = def.OrphanTTL
+	}
+	if cfg.MaxPending <= 0 {
+		cfg.MaxPending = def.MaxPending
+	}
+	if cfg.Grace <= 0 {
+		cfg.Grace = def.Grace
+	}
+	if cfg.ErrorMaxBytes <= 0 {
+		cfg.ErrorMaxBytes = def.ErrorMaxBytes
+	}
+	return &Hook{cfg: cfg, reg: newRegistry(cfg.MaxPending)}
+}
+
+// Levels returns the levels of the entries the hook reads: Error (the
+// "http: proxy error" entries) and Info (access-log entries).
+func (h *Hook) Levels() []logrus.Level { return hookLevels }
+
+// Pending returns the number of requests whose state is kept: captured (or
+// known failed) and not yet written to an access-log entry or cleaned up.
+func (h *Hook) Pending() int { return h.reg.len() }
+
+// Recovered returns how many panics the hook and the request hooks recovered
+// from (each dropping the work it was doing).
+func (h *Hook) Recovered() int64 { return h.recovered.Load() }
+
+func (h *Hook) recoverPanic() {
+	if recover() != nil {
+		h.recovered.Add(1)
+	}
+}
+
+// Begin starts the capture of the request r, which must be served on the
+// calling goroutine (Tyk's pre hook): it attaches an httptrace.ClientTrace to
+// r's context (replacing *r with a shallow copy that carries it, which is how
+// a Tyk pre hook passes a context on) and registers the request under the
+// goroutine's id. It does nothing when MaxPending requests are pending.
+func (h *Hook) Begin(r *http.Request) {
+	defer h.recoverPanic()
+	gid := goid.Get()
+	ctx := r.Context()
+	t := capture.New()
+	req := &request{trace: t, ctx: ctx, method: r.Method, created: time.Now()}
+	old, ok := h.reg.put(gid, req, req.created, &h.cfg)
+	if old != nil {
+		old.release()
+	}
+	if !ok {
+		return
+	}
+	*r = *r.WithContext(httptrace.WithClientTrace(ctx, t.ClientTrace()))
+	req.stop = context.AfterFunc(ctx, func() {
+		time.AfterFunc(h.cfg.Grace, func() {
+			h.reg.removeIf(gid, req)
+			t.Finish()
+		})
+	})
+}
+
+// release ends what req holds: its context watch and its trace.
+func (req *request) release() {
+	if req.stop != nil {
+		req.stop()
+	}
+	if req.trace != nil {
+		req.trace.Finish()
+	}
+}
+
+// Response is the response hook's part, on the request goroutine: for an
+// upstream answer with a 5xx status it classifies who produced it
+// (classify.Response); for a captured request it wraps res.Body so that a
+// read error while the gateway copies the body is recorded.
+func (h *Hook) Response(res *http.Response) {
+	defer h.recoverPanic()
+	if res == nil {
+		return
+	}
+	req := h.reg.get(goid.Get())
+	if req == nil {
+		return
+	}
+	if res.StatusCode >= 500 {
+		req.result = classify.Response(res.StatusCode, res.Header)
+		req.status = res.StatusCode
+		if res.Request != nil && res.Request.URL != nil {
+			req.target = hostPort(res.Request.URL.Scheme, res.Request.URL.Host)
+		}
+		req.errText = ""
+	}
+	if req.trace != nil && res.Body != nil && res.Body != http.NoBody {
+		res.Body = req.trace.WrapBody(res.Body)
+	}
+}
+
+// AppendTags appends to tags the analytics tags of the failure of the request
+// served on the calling goroutine (the analytics plugin runs there), if it
+// failed and its method matches (method "" matches any): upstream_flag:<flag>,
+// upstream_error_type:<type>, upstream_error_phase:<phase> and
+// upstream_error_source:<source>. All values come from small fixed sets, so
+// the tags have low cardinality. It keeps nothing of tags.
+func (h *Hook) AppendTags(tags []string, method string) []string {
+	defer h.recoverPanic()
+	req := h.reg.get(goid.Get())
+	if req == nil {
+		return tags
+	}
+	h.bodyFailure(req)
+	if !req.failed() || (method != "" && req.method != "" && method != req.method) {
+		return tags
+	}
+	r := &req.result
+	tags = append(tags, "upstream_flag:"+r.Flag)
+	if r.Type != "" {
+		tags = append(tags, "upstream_error_type:"+r.Type)
+	}
+	return append(tags,
+		"upstream_error_phase:"+r.Phase.String(),
+		"upstream_error_source:"+r.Source.String())
+}
+
+// Fire reads one gateway log entry. It returns nil always: the hook's own
+// trouble must never become the gateway's.
+func (h *Hook) Fire(e *logrus.Entry) error {
+	defer h.recoverPanic()
+	prefix, _ := e.Data["prefix"].(string)
+	switch prefix {
+	case prefixAccessLog:
+		h.accessLog(e)
+	case prefixProxy:
+		if e.Level != logrus.ErrorLevel {
+			return nil
+		}
+		switch {
+		case strings.HasPrefix(e.Message, BodyCopyErrorPrefix):
+			h.proxyError(e, e.Message[len(BodyCopyErrorPrefix):])
+		case strings.HasPrefix(e.Message, ProxyErrorPrefix):
+			h.proxyError(e, e.Message[len(ProxyErrorPrefix):])
+		}
+	}
+	return nil
+}
+
+// proxyError records and classifies the failure text of a gateway
+// "http: proxy error" entry for the request on this goroutine, making an
+// orphan state for a request the pre hook did not see.
+func (h *Hook) proxyError(e *logrus.Entry, text string) {
+	gid := goid.Get()
+	now := time.Now()
+	req := h.reg.get(gid)
+	if req != nil && req.ctx != nil && req.ctx.Err() != nil && !strings.Contains(text, "context canceled") {
+		req = nil // left behind by an earlier request on this goroutine
+	}
+	if req == nil {
+		req = &request{orphan: true, created: now}
+		old, ok := h.reg.put(gid, req, now, &h.cfg)
+		if old != nil {
+			old.release()
+		}
+		if !ok {
+			return
+		}
+	}
+	req.apiID, _ = e.Data["api_id"].(string)
+	req.userIP, _ = e.Data["user_ip"].(string)
+	req.errText = SanitizeError(text, h.cfg.ErrorMaxBytes)
+	req.status = 0
+	if req.trace != nil {
+		req.trace.Fail()
+		req.summary = req.trace.Summary()
+		req.hasTrace = true
+		req.target = req.summary.Last.Target
+	} else if host, _ := e.Data["server_name"].(string); host != "" {
+		req.target = host
+	}
+	req.result = classifyFailure(e.Message, req)
+}
+
+// classifyFailure classifies the failure of req whose gateway log message is
+// msg: from the real error value the trace recorded in the phase the round
+// trip stopped in, when there is one; else from the message text, with the
+// phase taken from the trace when the text does not tell it.
+//
+// A connection closed under a request on a reused keep-alive connection is
+// refined by classify.OnReusedConnection.
+func classifyFailure(msg string, req *request) classify.Result {
+	var r classify.Result
+	if req.hasTrace && req.summary.Err != nil {
+		r = classify.Error(req.summary.Err, req.summary.Phase)
+	}
+	if r.Flag == "" {
+		r = classify.Message(msg)
+		if r.Phase == classify.PhaseUnknown && req.hasTrace {
+			r.Phase = req.summary.Phase
+		}
+	}
+	if req.hasTrace && req.summary.Last.Reused {
+		r = classify.OnReusedConnection(r)
+	}
+	return r
+}
+
+// bodyFailure classifies a body read error the wrapped body recorded, for a
+// request the gateway logged no "during body copy" entry for.
+func (h *Hook) bodyFailure(req *request) {
+	if req.failed() || req.trace == nil {
+		return
+	}
+	if err := req.trace.BodyErr(); err != nil {
+		req.trace.Fail()
+		req.summary = req.trace.Summary()
+		req.hasTrace = true
+		req.target = req.summary.Last.Target
+		req.errText = SanitizeError(err.Error(), h.cfg.ErrorMaxBytes)
+		req.result = classify.Error(err, classify.PhaseResponseBody)
+	}
+}
+
+// accessLog writes the failure of the request on this goroutine, if any,
+// into its access-log entry e, and forgets the request.
+func (h *Hook) accessLog(e *logrus.Entry) {
+	req := h.reg.take(goid.Get())
+	if req == nil {
+		return
+	}
+	req.release()
+	h.bodyFailure(req)
+	if !req.failed() || !h.matches(req, e) {
+		return
+	}
+	h.write(e.Data, req)
+}
+
+// matches reports whether req may be attached to the access-log entry e.
+func (h *Hook) matches(req *request, e *logrus.Entry) bool {
+	if req.expired(time.Now(), &h.cfg) {
+		return false
+	}
+	if m, _ := e.Data["method"].(string); m != "" && req.method != "" && m != req.method {
+		return false
+	}
+	if id, _ := e.Data["api_id"].(string); id != "" && req.apiID != "" && id != req.apiID {
+		return false
+	}
+	if ip, _ := e.Data["client_ip"].(string); req.orphan && ip != "" && req.userIP != "" && ip != req.userIP {
+		return false
+	}
+	if req.ctx != nil && req.ctx.Err() != nil {
+		status, _ := e.Data["status"].(int)
+		return status == statusClientClosed
+	}
+	return true
+}
+
+// hostPort returns host with the scheme's default port added when it has
+// none: "api.example.com" with "https" gives "api.example.com:443".
+func hostPort(scheme, host string) string {
+	if host == "" || strings.LastIndexByte(host, ':') > strings.LastIndexByte(host, ']') {
+		return host
+	}
+	if scheme == "https" {
+		return host + ":443"
+	}
+	return host + ":80"
+}

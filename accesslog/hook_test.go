@@ -1,0 +1,446 @@
+package accesslog_test
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	"github.com/sirupsen/logrus/hooks/test"
+
+	"github.com/upstreamcause/tyk-upstream-cause/accesslog"
+)
+
+// gateway plays Tyk's part around the hook, on the calling goroutine and in
+// Tyk's order: pre hook, round trip, "http: proxy error" entry, response
+// hook, access-log entry (gateway/reverse_proxy.go, handler_error.go,
+// middleware.go RecordAccessLog).
+type gateway struct {
+	hook   *accesslog.Hook
+	log    *logrus.Logger
+	seen   *test.Hook
+	tr     *http.Transport
+	usePre bool
+	v512   bool // write the gateway's own response_flag like Tyk 5.12
+}
+
+func newGateway(t *testing.T, cfg accesslog.Config) *gateway {
+	t.Helper()
+	l := logrus.New()
+	l.SetOutput(io.Discard)
+	h := accesslog.New(cfg)
+	l.AddHook(h)
+	seen := test.NewLocal(l)
+	tr := &http.Transport{
+		DialContext:           (&net.Dialer{Timeout: time.Second}).DialContext,
+		ResponseHeaderTimeout: 300 * time.Millisecond,
+	}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &gateway{hook: h, log: l, seen: seen, tr: tr, usePre: true}
+}
+
+func testConfig() accesslog.Config {
+	cfg := accesslog.DefaultConfig()
+	cfg.Node = "gw-test-1"
+	cfg.Grace = 50 * time.Millisecond
+	return cfg
+}
+
+// serve proxies one request to target and returns its access-log entry.
+func (g *gateway) serve(ctx context.Context, method, target string) logrus.Fields {
+	in, _ := http.NewRequestWithContext(ctx, method, "http://gateway.local/api/x", nil)
+	in.RemoteAddr = "127.0.0.1:5555"
+	if g.usePre {
+		g.hook.Begin(in)
+	}
+	out, _ := http.NewRequestWithContext(in.Context(), method, target, nil)
+	status := 200
+	res, err := g.tr.RoundTrip(out)
+	if err != nil {
+		g.log.WithFields(logrus.Fields{
+			"prefix": "proxy", "user_ip": "127.0.0.1", "server_name": out.Host, "api_id": "api1", "org_id": "org1",
+		}).Error("http: proxy error: ", err)
+		switch {
+		case strings.Contains(err.Error(), "timeout awaiting response headers"):
+			status = 504
+		case strings.Contains(err.Error(), "context canceled"):
+			status = 499
+		default:
+			status = 500
+		}
+	} else {
+		g.hook.Response(res)
+		status = res.StatusCode
+		if _, cerr := io.Copy(io.Discard, res.Body); cerr != nil {
+			g.log.WithFields(logrus.Fields{"prefix": "proxy", "api_id": "api1", "org_id": "org1"}).
+				Error("http: proxy error during body copy: ", cerr)
+		}
+		res.Body.Close()
+	}
+	fields := logrus.Fields{
+		"prefix": "access-log", "method": method, "path": "/x", "status": status,
+		"client_ip": "127.0.0.1", "remote_addr": in.RemoteAddr,
+	}
+	if g.v512 {
+		fields["api_id"] = "api1"
+		if err != nil {
+			fields["response_flag"] = "URT"
+		}
+	}
+	g.log.WithFields(fields).Info()
+	return g.seen.LastEntry().Data
+}
+
+func listen(t *testing.T, serve func(net.Conn)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	done := make(chan struct{})
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				go func() { <-done; c.Close() }()
+				serve(c)
+			}()
+		}
+	}()
+	t.Cleanup(func() { ln.Close(); close(done); wg.Wait() })
+	return ln.Addr().String()
+}
+
+func okServer(c net.Conn) {
+	defer c.Close()
+	br := bufio.NewReader(c)
+	for {
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			return
+		}
+		io.Copy(io.Discard, req.Body)
+		status := "200 OK"
+		if strings.HasPrefix(req.URL.Path, "/503") {
+			status = "503 Service Unavailable"
+		}
+		io.WriteString(c, "HTTP/1.1 "+status+"\r\nContent-Length: 2\r\n\r\nok")
+	}
+}
+
+func closedPort(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+var errorKeys = []string{"error", "upstream_flag", "upstream_error_type", "upstream_error_detail", "upstream_error_phase",
+	"upstream_error_source", "upstream_target", "upstream_peer", "response_flag", "response_code_details", "error_source",
+	"error_target", "upstream_status", "gateway_node"}
+
+func assertNoErrorFields(t *testing.T, d logrus.Fields) {
+	t.Helper()
+	for _, k := range errorKeys {
+		if v, ok := d[k]; ok {
+			t.Errorf("entry of a successful request has %s=%v", k, v)
+		}
+	}
+}
+
+func TestRefusedIsWrittenIntoTheAccessLogEntry(t *testing.T) {
+	g := newGateway(t, testConfig())
+	addr := closedPort(t)
+	d := g.serve(context.Background(), "GET", "http://"+addr+"/")
+
+	want := map[string]interface{}{
+		"upstream_flag": "UCF", "upstream_error_type": "connection_refused", "upstream_error_phase": "connect",
+		"upstream_error_source": "upstream", "upstream_target": addr, "upstream_peer": addr, "upstream_attempts": 1,
+		"response_flag": "UCF", "error_source": "ReverseProxy", "error_target": addr, "gateway_node": "gw-test-1",
+		"status": 500,
+	}
+	for k, v := range want {
+		if d[k] != v {
+			t.Errorf("%s = %v (%T), want %v", k, d[k], d[k], v)
+		}
+	}
+	if e, _ := d["error"].(string); !strings.HasPrefix(e, "dial tcp "+addr) || !strings.HasSuffix(e, "connection refused") {
+		t.Errorf("error = %q", d["error"])
+	}
+	if _, ok := d["upstream_connect_ms"].(float64); !ok {
+		t.Errorf("upstream_connect_ms = %v (%T), want float64 milliseconds", d["upstream_connect_ms"], d["upstream_connect_ms"])
+	}
+	if g.hook.Pending() != 0 {
+		t.Errorf("pending %d after the access-log entry", g.hook.Pending())
+	}
+}
+
+func TestKeepAliveFailureThenSuccess(t *testing.T) {
+	g := newGateway(t, testConfig())
+	ok := listen(t, okServer)
+	// Both requests on one goroutine, as on a keep-alive connection.
+	d := g.serve(context.Background(), "GET", "http://"+closedPort(t)+"/")
+	if d["upstream_flag"] != "UCF" {
+		t.Fatalf("first request not classified: %v", d)
+	}
+	d = g.serve(context.Background(), "GET", "http://"+ok+"/")
+	assertNoErrorFields(t, d)
+}
+
+func TestGateway512KeysAreNeverOverwritten(t *testing.T) {
+	g := newGateway(t, testConfig())
+	g.v512 = true
+	d := g.serve(context.Background(), "GET", "http://"+closedPort(t)+"/")
+	if d["response_flag"] != "URT" {
+		t.Errorf("response_flag = %v, want the gateway's own URT kept", d["response_flag"])
+	}
+	if d["upstream_flag"] != "UCF" {
+		t.Errorf("upstream_flag = %v, want UCF", d["upstream_flag"])
+	}
+}
+
+func TestWithoutPreHookClassifiesFromTheLogLine(t *testing.T) {
+	g := newGateway(t, testConfig())
+	g.usePre = false
+	d := g.serve(context.Background(), "GET", "http://"+closedPort(t)+"/")
+	if d["upstream_flag"] != "UCF" || d["upstream_error_phase"] != "connect" {
+		t.Fatalf("orphan failure not written: %v", d)
+	}
+	if _, ok := d["upstream_attempts"]; ok {
+		t.Errorf("attempts written without a trace")
+	}
+	if g.hook.Pending() != 0 {
+		t.Errorf("pending %d", g.hook.Pending())
+	}
+}
+
+func TestUpstream5xx(t *testing.T) {
+	g := newGateway(t, testConfig())
+	ok := listen(t, okServer)
+	d := g.serve(context.Background(), "GET", "http://"+ok+"/503")
+	if d["upstream_flag"] != "URS" || d["upstream_status"] != 503 || d["error_source"] != "Upstream" {
+		t.Fatalf("5xx not classified: %v", d)
+	}
+	if _, ok := d["error"]; ok {
+		t.Errorf("error written for an answered request: %v", d["error"])
+	}
+}
+
+func TestBodyCopyFailure(t *testing.T) {
+	g := newGateway(t, testConfig())
+	addr := listen(t, func(c net.Conn) {
+		http.ReadRequest(bufio.NewReader(c))
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n"+strings.Repeat("x", 1000))
+		time.Sleep(20 * time.Millisecond)
+		c.(*net.TCPConn).SetLinger(0)
+		c.Close()
+	})
+	d := g.serve(context.Background(), "GET", "http://"+addr+"/")
+	if d["status"] != 200 || d["upstream_error_phase"] != "response_body" || d["upstream_flag"] == nil {
+		t.Fatalf("mid-body failure not written: %v", d)
+	}
+}
+
+func TestClientGoneKeeps499(t *testing.T) {
+	g := newGateway(t, testConfig())
+	hang := listen(t, func(c net.Conn) { io.Copy(io.Discard, c) })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer time.AfterFunc(50*time.Millisecond, cancel).Stop()
+	d := g.serve(ctx, "GET", "http://"+hang+"/")
+	if d["status"] != 499 || d["upstream_flag"] != "CDC" || d["upstream_error_source"] != "client" {
+		t.Fatalf("client disconnect not written: %v", d)
+	}
+}
+
+func TestStateOfARequestWithoutEntryIsNotAttachedToTheNext(t *testing.T) {
+	g := newGateway(t, testConfig())
+	ok := listen(t, okServer)
+	// Request A fails and its request ends without an access-log entry (as
+	// with a plugin short-circuit or DoNotTrack).
+	ctxA, endA := context.WithCancel(context.Background())
+	in, _ := http.NewRequestWithContext(ctxA, "GET", "http://gateway.local/a", nil)
+	g.hook.Begin(in)
+	g.log.WithFields(logrus.Fields{"prefix": "proxy", "api_id": "api1"}).Error("http: proxy error: dial tcp 127.0.0.1:1: connect: connection refused")
+	endA()
+	// Request B on the same goroutine, through an API without the pre hook.
+	g.usePre = false
+	d := g.serve(context.Background(), "GET", "http://"+ok+"/")
+	assertNoErrorFields(t, d)
+	// And A's state goes away after the grace period.
+	deadline := time.Now().Add(2 * time.Second)
+	for g.hook.Pending() != 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := g.hook.Pending(); n != 0 {
+		t.Fatalf("pending %d after the grace period", n)
+	}
+}
+
+func TestStateIsRemovedAfterTheRequestContextEnds(t *testing.T) {
+	g := newGateway(t, testConfig())
+	ctx, end := context.WithCancel(context.Background())
+	in, _ := http.NewRequestWithContext(ctx, "GET", "http://gateway.local/a", nil)
+	g.hook.Begin(in) // and no access-log entry ever comes
+	if g.hook.Pending() != 1 {
+		t.Fatalf("pending %d after Begin", g.hook.Pending())
+	}
+	end()
+	time.Sleep(20 * time.Millisecond)
+	if g.hook.Pending() != 1 {
+		t.Fatalf("state removed before the grace period")
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for g.hook.Pending() != 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := g.hook.Pending(); n != 0 {
+		t.Fatalf("pending %d after the grace period", n)
+	}
+}
+
+func TestMethodMismatchIsNotAttached(t *testing.T) {
+	g := newGateway(t, testConfig())
+	in, _ := http.NewRequest("POST", "http://gateway.local/a", nil)
+	g.hook.Begin(in)
+	g.log.WithFields(logrus.Fields{"prefix": "proxy"}).Error("http: proxy error: EOF")
+	g.log.WithFields(logrus.Fields{"prefix": "access-log", "method": "GET", "status": 500}).Info()
+	assertNoErrorFields(t, g.seen.LastEntry().Data)
+}
+
+func TestPendingIsCapped(t *testing.T) {
+	cfg := testConfig()
+	cfg.MaxPending = 2
+	g := newGateway(t, cfg)
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	began := make(chan context.Context, 3)
+	for i := 0; i < 3; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			in, _ := http.NewRequest("GET", "http://gateway.local/a", nil)
+			before := in.Context()
+			g.hook.Begin(in)
+			if in.Context() == before {
+				began <- nil
+			} else {
+				began <- in.Context()
+			}
+			<-release
+			g.log.WithFields(logrus.Fields{"prefix": "access-log", "method": "GET", "status": 200}).Info()
+		}()
+	}
+	captured := 0
+	for i := 0; i < 3; i++ {
+		if <-began != nil {
+			captured++
+		}
+	}
+	if captured != 2 || g.hook.Pending() != 2 {
+		t.Fatalf("captured %d, pending %d; want 2 and 2", captured, g.hook.Pending())
+	}
+	close(release)
+	wg.Wait()
+	if g.hook.Pending() != 0 {
+		t.Fatalf("pending %d after all entries", g.hook.Pending())
+	}
+}
+
+func TestConcurrentRequestsNeverMixUp(t *testing.T) {
+	g := newGateway(t, testConfig())
+	ok := listen(t, okServer)
+	refused := closedPort(t)
+	var wg sync.WaitGroup
+	for w := 0; w < 16; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < 25; i++ {
+				fail := (w+i)%3 == 0
+				target := "http://" + ok + "/"
+				if fail {
+					target = "http://" + refused + "/"
+				}
+				g.serve(context.Background(), "GET", target)
+			}
+		}(w)
+	}
+	wg.Wait()
+	for _, e := range g.seen.AllEntries() {
+		if e.Data["prefix"] != "access-log" {
+			continue
+		}
+		failed := e.Data["status"] != 200
+		_, has := e.Data["upstream_flag"]
+		if failed != has {
+			t.Fatalf("entry status %v has upstream_flag %v", e.Data["status"], e.Data["upstream_flag"])
+		}
+		if has && e.Data["upstream_target"] != refused {
+			t.Fatalf("failure attached to the wrong request: %v", e.Data)
+		}
+	}
+	if g.hook.Pending() != 0 {
+		t.Fatalf("pending %d", g.hook.Pending())
+	}
+}
+
+func TestUnrelatedEntriesAreUntouched(t *testing.T) {
+	g := newGateway(t, testConfig())
+	g.log.WithFields(logrus.Fields{"prefix": "main", "x": 1}).Error("http: proxy error: EOF")
+	g.log.WithFields(logrus.Fields{"prefix": "access-log", "method": "GET", "status": 200}).Info()
+	d := g.seen.LastEntry().Data
+	if len(d) != 3 {
+		t.Fatalf("unrelated entries changed the access log: %v", d)
+	}
+}
+
+func TestECSNames(t *testing.T) {
+	cfg := testConfig()
+	cfg.Names = &accesslog.ECSNames
+	g := newGateway(t, cfg)
+	addr := closedPort(t)
+	d := g.serve(context.Background(), "GET", "http://"+addr+"/")
+	if d["error.code"] != "UCF" || d["error.type"] != "connection_refused" || d["server.address"] != addr || d["host.name"] != "gw-test-1" {
+		t.Fatalf("ECS fields: %v", d)
+	}
+}
+
+func BenchmarkUnrelatedEntry(b *testing.B) {
+	h := accesslog.New(testConfig())
+	e := &logrus.Entry{Data: logrus.Fields{"prefix": "main"}, Level: logrus.InfoLevel, Message: "API reloaded"}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		h.Fire(e)
+	}
+}
+
+// BenchmarkSuccessPath measures what the plugin adds to a successful request
+// beside the round trip: Begin on the pre hook and the access-log entry.
+func BenchmarkSuccessPath(b *testing.B) {
+	h := accesslog.New(testConfig())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	e := &logrus.Entry{Level: logrus.InfoLevel}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		in, _ := http.NewRequestWithContext(ctx, "GET", "http://gateway.local/a", nil)
+		h.Begin(in)
+		e.Data = logrus.Fields{"prefix": "access-log", "method": "GET", "status": 200}
+		h.Fire(e)
+	}
+}

@@ -1,0 +1,81 @@
+package accesslog
+
+// Names are the keys the hook writes into a failed request's access-log
+// entry. An empty name means the field is not written.
+type Names struct {
+	Error        string // raw error text, sanitised (string)
+	Flag         string // refined response flag, classify.Result.Flag (string, e.g. "UCT")
+	Type         string // RFC 9209 Proxy-Status error type (string)
+	Detail       string // finer snake_case reason (string)
+	Phase        string // phase of the round trip (string, e.g. "connect")
+	Source       string // who produced the failure (string, e.g. "network")
+	Intermediary string // which intermediary answered a 5xx (string, e.g. "aws_elb")
+	Target       string // upstream "host:port" the round trip was for (string)
+	Peer         string // "ip:port" dialled or connected to (string)
+	Attempts     string // attempts the transport made (int)
+	Reused       string // the failing attempt reused a pooled connection (bool)
+	IdleMs       string // how long that connection had been idle (float64, milliseconds)
+	DNSMs        string // DNS lookup duration (float64, milliseconds)
+	ConnectMs    string // TCP connect duration (float64, milliseconds)
+	TLSMs        string // TLS handshake duration (float64, milliseconds)
+	WriteMs      string // from connection obtained to request written (float64, milliseconds)
+	HeadersMs    string // from request written to first response byte or failure (float64, milliseconds)
+	Node         string // gateway node name (string)
+}
+
+// TykNames are the default keys: snake_case like Tyk's own access-log fields.
+var TykNames = Names{
+	Error:        "error",
+	Flag:         "upstream_flag",
+	Type:         "upstream_error_type",
+	Detail:       "upstream_error_detail",
+	Phase:        "upstream_error_phase",
+	Source:       "upstream_error_source",
+	Intermediary: "upstream_intermediary",
+	Target:       "upstream_target",
+	Peer:         "upstream_peer",
+	Attempts:     "upstream_attempts",
+	Reused:       "upstream_conn_reused",
+	IdleMs:       "upstream_conn_idle_ms",
+	DNSMs:        "upstream_dns_ms",
+	ConnectMs:    "upstream_connect_ms",
+	TLSMs:        "upstream_tls_ms",
+	WriteMs:      "upstream_request_write_ms",
+	HeadersMs:    "upstream_response_headers_ms",
+	Node:         "gateway_node",
+}
+
+// ECSNames map the same fields onto Elastic Common Schema / OpenTelemetry
+// names where one exists (error.message, error.type, error.code,
+// server.address, host.name) and onto a tyk.upstream.* namespace where none
+// does.
+var ECSNames = Names{
+	Error:        "error.message",
+	Flag:         "error.code",
+	Type:         "error.type",
+	Detail:       "event.reason",
+	Phase:        "tyk.upstream.phase",
+	Source:       "tyk.upstream.source",
+	Intermediary: "tyk.upstream.intermediary",
+	Target:       "server.address",
+	Peer:         "server.socket.address",
+	Attempts:     "tyk.upstream.attempts",
+	Reused:       "tyk.upstream.connection_reused",
+	IdleMs:       "tyk.upstream.connection_idle_ms",
+	DNSMs:        "tyk.upstream.dns_ms",
+	ConnectMs:    "tyk.upstream.connect_ms",
+	TLSMs:        "tyk.upstream.tls_ms",
+	WriteMs:      "tyk.upstream.request_write_ms",
+	HeadersMs:    "tyk.upstream.response_headers_ms",
+	Node:         "host.name",
+}
+
+// Tyk 5.12's own classification keys, written (when Config.Compat is on) only
+// where the gateway did not write them.
+const (
+	KeyResponseFlag   = "response_flag"         // Tyk 5.12 response flag, e.g. "UCF"
+	KeyResponseDetail = "response_code_details" // Tyk 5.12 details, e.g. "connection_refused"
+	KeyErrorSource    = "error_source"          // "ReverseProxy" for transport errors, "Upstream" for a 5xx
+	KeyErrorTarget    = "error_target"          // upstream "host:port"
+	KeyUpstreamStatus = "upstream_status"       // status of an upstream 5xx (int)
+)

@@ -1,0 +1,98 @@
+package accesslog
+
+import (
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/upstreamcause/tyk-upstream-cause/classify"
+)
+
+// Values of Tyk 5.12's error_source.
+const (
+	sourceReverseProxy = "ReverseProxy" // the round trip failed
+	sourceUpstream     = "Upstream"     // the upstream (or an intermediary) answered 5xx
+)
+
+// write adds the fields of req's failure to the entry's data d. A key the
+// gateway already wrote is never overwritten.
+func (h *Hook) write(d logrus.Fields, req *request) {
+	n := h.cfg.Names
+	r := &req.result
+	set := func(k string, v interface{}) {
+		if k == "" {
+			return
+		}
+		if _, exists := d[k]; !exists {
+			d[k] = v
+		}
+	}
+	if req.errText != "" {
+		set(n.Error, req.errText)
+	}
+	set(n.Flag, r.Flag)
+	if r.Type != "" {
+		set(n.Type, r.Type)
+	}
+	set(n.Detail, r.Detail)
+	set(n.Phase, r.Phase.String())
+	set(n.Source, r.Source.String())
+	if r.Intermediary != "" {
+		set(n.Intermediary, r.Intermediary)
+	}
+	if req.target != "" {
+		set(n.Target, req.target)
+	}
+	if req.hasTrace {
+		s := &req.summary
+		peer := s.Last.Peer
+		if peer == "" && s.Last.PeerAddr != nil {
+			peer = s.Last.PeerAddr.String()
+		}
+		if peer != "" {
+			set(n.Peer, peer)
+		}
+		set(n.Attempts, s.Attempts)
+		if s.Last.GotConn != 0 {
+			set(n.Reused, s.Last.Reused)
+			if s.Last.WasIdle {
+				set(n.IdleMs, ms(s.Last.IdleTime))
+			}
+		}
+		if h.cfg.Timings {
+			timing := func(k string, started time.Duration, d time.Duration) {
+				if started != 0 {
+					set(k, ms(d))
+				}
+			}
+			timing(n.DNSMs, s.Last.DNSStart, s.DNS)
+			timing(n.ConnectMs, s.Last.ConnectStart, s.Connect)
+			timing(n.TLSMs, s.Last.TLSStart, s.TLS)
+			timing(n.WriteMs, s.Last.GotConn, s.RequestWrite)
+			if s.Last.WriteErr == nil {
+				timing(n.HeadersMs, s.Last.WroteRequest, s.ResponseHeaders)
+			}
+		}
+	}
+	if h.cfg.Node != "" {
+		set(n.Node, h.cfg.Node)
+	}
+	if h.cfg.Compat {
+		set(KeyResponseFlag, r.Flag)
+		set(KeyResponseDetail, r.Detail)
+		if r.Flag == classify.FlagURS {
+			set(KeyErrorSource, sourceUpstream)
+		} else {
+			set(KeyErrorSource, sourceReverseProxy)
+		}
+		if req.target != "" {
+			set(KeyErrorTarget, req.target)
+		}
+		if req.status != 0 {
+			set(KeyUpstreamStatus, req.status)
+		}
+	}
+}
+
+// ms converts d to milliseconds with microsecond precision, e.g. 1.234.
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
