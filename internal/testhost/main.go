@@ -1,0 +1,161 @@
+//go:build goplugin
+
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	tyklog "github.com/TykTechnologies/tyk/log"
+
+	"github.com/upstreamcause/tyk-upstream-cause/internal/upstreams"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("testhost", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		pluginPath    = fs.String("plugin", "", "path of the plugin .so (required unless -no-plugin)")
+		noPlugin      = fs.Bool("no-plugin", false, "run the gateway without the plugin")
+		tyk           = fs.String("tyk", Tyk58, "gateway version to imitate: "+Tyk58+" (5.8–5.11) or "+Tyk512)
+		jsonLog       = fs.Bool("json", false, "log with logrus' JSONFormatter instead of its TextFormatter")
+		demo          = fs.Bool("demo", false, "send one request per failure case and print each enriched access-log line, then exit")
+		listen        = fs.String("listen", "127.0.0.1:8080", "loopback address to serve on (not in -demo)")
+		dialTimeout   = fs.Duration("dial-timeout", 300*time.Millisecond, "upstream connect timeout")
+		headerTimeout = fs.Duration("header-timeout", 500*time.Millisecond, "upstream response-header timeout")
+	)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "testhost: test equipment: loads the plugin .so the way Tyk's goplugin loader does and proxies to the failing upstreams of internal/upstreams on 127.0.0.1; not a product.")
+		fmt.Fprintln(stderr, "usage: testhost -plugin upstreamcause.so [-tyk 5.8|5.12] [-json] (-demo | -listen 127.0.0.1:8080)")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *pluginPath == "" && !*noPlugin {
+		fs.Usage()
+		return 2
+	}
+
+	logger := tyklog.Get()
+	logger.SetOutput(stdout)
+	var inner logrus.Formatter = &logrus.TextFormatter{}
+	if *jsonLog {
+		inner = &logrus.JSONFormatter{}
+	}
+
+	var p *Plugin
+	if !*noPlugin {
+		var err error
+		if p, err = LoadPlugin(*pluginPath, false); err != nil {
+			fmt.Fprintln(stderr, "testhost: loading the plugin:", err)
+			return 1
+		}
+	}
+
+	ups, err := upstreams.Start()
+	if err != nil {
+		fmt.Fprintln(stderr, "testhost: starting the upstreams:", err)
+		return 1
+	}
+	defer ups.Close()
+	transport := TykTransport(ups.Dialer(*dialTimeout), ups.RootCAs, *headerTimeout)
+	defer transport.CloseIdleConnections()
+
+	tap := &Tap{Inner: inner}
+	logger.SetFormatter(tap)
+	defer logger.SetFormatter(inner)
+
+	host, err := NewHost(Options{Tyk: *tyk, Plugin: p, Transport: transport, Upstreams: CaseURLs(ups)})
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+
+	if *demo {
+		return runDemo(host, tap, stdout, stderr)
+	}
+
+	srv, err := Serve(host, *listen)
+	if err != nil {
+		fmt.Fprintln(stderr, "testhost:", err)
+		return 1
+	}
+	defer srv.Close()
+	urls := CaseURLs(ups)
+	names := make([]string, 0, len(urls))
+	for n := range urls {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	fmt.Fprintf(stderr, "testhost: imitating Tyk %s on %s (HTTP/1.1 and h2c); upstream cases (path /case/<name>/... or header %s: <name>):\n", *tyk, srv.URL, UpstreamHeader)
+	for _, n := range names {
+		fmt.Fprintf(stderr, "  %-24s %s\n", n, urls[n])
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	return 0
+}
+
+// CaseURLs maps the case names used in paths (/case/<name>/...) to the
+// upstreams of s.
+func CaseURLs(s *upstreams.Set) map[string]string {
+	m := map[string]string{
+		CaseOK:                  s.OK,
+		CaseRefused:             s.Refused,
+		CaseConnectTimeout:      s.ConnectTimeout,
+		CaseHeaderTimeout:       s.HeaderTimeout,
+		CaseResetBeforeResponse: s.ResetBeforeResponse,
+		CaseIdleClose:           s.IdleClose,
+		CaseTLSUnknownAuthority: s.TLSUnknownAuthority,
+		CaseTLSExpired:          s.TLSExpired,
+		CaseTLSWrongHost:        s.TLSWrongHost,
+		CaseTLSToPlain:          s.TLSToPlain,
+		CaseDNSNXDomain:         s.DNSNXDomain,
+		CaseDNSServFail:         s.DNSServFail,
+		CaseDNSOK:               s.DNSOK,
+		CaseStatus503:           s.Status503,
+		CaseIntermediary502:     s.Intermediary502,
+		CaseResetMidBody:        s.ResetMidBody,
+	}
+	for k, v := range m {
+		if v == "" {
+			delete(m, k)
+		}
+	}
+	return m
+}
+
+// The case names.
+const (
+	CaseOK                  = "ok"
+	CaseRefused             = "refused"
+	CaseConnectTimeout      = "connect_timeout"
+	CaseHeaderTimeout       = "header_timeout"
+	CaseResetBeforeResponse = "reset_before_response"
+	CaseIdleClose           = "idle_close"
+	CaseTLSUnknownAuthority = "tls_unknown_authority"
+	CaseTLSExpired          = "tls_expired"
+	CaseTLSWrongHost        = "tls_wrong_host"
+	CaseTLSToPlain          = "tls_to_plain"
+	CaseDNSNXDomain         = "dns_nxdomain"
+	CaseDNSServFail         = "dns_servfail"
+	CaseDNSOK               = "dns_ok"
+	CaseStatus503           = "status_503"
+	CaseIntermediary502     = "intermediary_502"
+	CaseResetMidBody        = "reset_mid_body"
+)

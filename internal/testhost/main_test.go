@@ -1,0 +1,265 @@
+//go:build goplugin
+
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	"golang.org/x/net/http2"
+
+	tyklog "github.com/TykTechnologies/tyk/log"
+
+	"github.com/upstreamcause/tyk-upstream-cause/internal/upstreams"
+)
+
+// Timeouts of the host's upstream transport in tests.
+const (
+	testDialTimeout   = 300 * time.Millisecond
+	testHeaderTimeout = 500 * time.Millisecond
+)
+
+var (
+	testPlugin *Plugin        // the plugin under test, loaded once
+	testUps    *upstreams.Set // the failing upstreams, shared by all tests
+	logged     = &entryLog{}  // every entry the gateway logger wrote
+)
+
+// Environment variables that change what TestMain loads.
+const (
+	// EnvPluginSO names a prebuilt plugin .so to load instead of building
+	// one; it must have been built with the same flags as the test binary.
+	envPluginSO = "TESTHOST_PLUGIN_SO"
+	// EnvPluginPkg names the package to build as the plugin (default
+	// ../../plugin), e.g. a throwaway plugin in another workspace module.
+	envPluginPkg = "TESTHOST_PLUGIN_PKG"
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(testMain(m))
+}
+
+func testMain(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "testhost-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+
+	so := os.Getenv(envPluginSO)
+	if so == "" {
+		if so, err = buildPlugin(dir); err != nil {
+			fmt.Fprintln(os.Stderr, "TestMain:", err)
+			return 1
+		}
+	}
+	if testPlugin, err = LoadPlugin(so, true); err != nil {
+		fmt.Fprintln(os.Stderr, "TestMain: loading the plugin as Tyk does:", err)
+		return 1
+	}
+	if testUps, err = upstreams.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "TestMain: starting the upstreams:", err)
+		return 1
+	}
+	defer testUps.Close()
+
+	logger := tyklog.Get()
+	logger.SetOutput(io.Discard)
+	logger.SetLevel(logrus.InfoLevel)
+	logger.SetFormatter(&Tap{Inner: &logrus.JSONFormatter{}, Sink: logged.sink})
+	return m.Run()
+}
+
+// buildPlugin builds the plugin into dir with the flags of the test binary
+// (-race when it has the race detector), in the workspace the test runs in.
+func buildPlugin(dir string) (string, error) {
+	gotool, err := exec.LookPath("go") // go test puts its own GOROOT/bin first in PATH
+	if err != nil {
+		return "", err
+	}
+	pkg := os.Getenv(envPluginPkg)
+	if pkg == "" {
+		pkg = "../../plugin"
+	}
+	so := filepath.Join(dir, "upstreamcause.so")
+	args := []string{"build", "-buildmode=plugin", "-tags", "goplugin"}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	args = append(args, "-o", so, pkg)
+	cmd := exec.Command(gotool, args...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return so, nil
+}
+
+// entry is one logged entry, as the formatter saw it after every hook ran.
+type entry struct {
+	Level   logrus.Level
+	Message string
+	Data    map[string]interface{}
+}
+
+func (e entry) str(k string) string {
+	v, ok := e.Data[k]
+	if !ok {
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+// entryLog keeps every entry logged; safe for concurrent use.
+type entryLog struct {
+	mu      sync.Mutex
+	entries []entry
+	access  map[string][]entry // access-log entries by path
+	off     bool
+}
+
+func (l *entryLog) sink(e *logrus.Entry, _ []byte) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.off {
+		return true
+	}
+	d := make(map[string]interface{}, len(e.Data))
+	for k, v := range e.Data {
+		d[k] = v
+	}
+	en := entry{Level: e.Level, Message: e.Message, Data: d}
+	l.entries = append(l.entries, en)
+	if d["prefix"] == "access-log" {
+		if l.access == nil {
+			l.access = make(map[string][]entry)
+		}
+		p := fmt.Sprint(d["path"])
+		l.access[p] = append(l.access[p], en)
+	}
+	return true
+}
+
+// setOff stops keeping entries (benchmarks) or starts again.
+func (l *entryLog) setOff(off bool) {
+	l.mu.Lock()
+	l.off = off
+	l.mu.Unlock()
+}
+
+// accessEntries returns the access-log entries written for path so far.
+func (l *entryLog) accessEntries(path string) []entry {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]entry(nil), l.access[path]...)
+}
+
+// waitAccess waits until the access-log entry of path was written (the
+// gateway writes it after answering the client) and returns it. It fails the
+// test if there is none within 5s or if there is more than one.
+func waitAccess(t testing.TB, path string) entry {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		es := logged.accessEntries(path)
+		if len(es) == 1 {
+			// Give a duplicate a moment to show up.
+			time.Sleep(5 * time.Millisecond)
+			if es = logged.accessEntries(path); len(es) == 1 {
+				return es[0]
+			}
+		}
+		if len(es) > 1 {
+			t.Fatalf("%s: %d access-log entries, want 1", path, len(es))
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: no access-log entry within 5s", path)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+var pathSeq atomic.Int64
+
+// casePath returns a path for upstream case c that no other request of the
+// test binary uses, so that its access-log entry and analytics record can be
+// told apart: /case/<c>/<label>-<n>.
+func casePath(c, label string) string {
+	return fmt.Sprintf("/case/%s/%s-%d", c, label, pathSeq.Add(1))
+}
+
+// newTestHost starts a host imitating Tyk version tyk with the plugin (or
+// without: plugin nil), its own upstream transport, serving on a loopback
+// port. Everything is closed at the end of the test.
+func newTestHost(t testing.TB, tyk string, plugin *Plugin) (*Host, *Server) {
+	t.Helper()
+	tr := TykTransport(testUps.Dialer(testDialTimeout), testUps.RootCAs, testHeaderTimeout)
+	h, err := NewHost(Options{Tyk: tyk, Plugin: plugin, Transport: tr, Upstreams: CaseURLs(testUps), KeepRecords: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := Serve(h, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		srv.Close()
+		tr.CloseIdleConnections()
+	})
+	return h, srv
+}
+
+// h2cClient returns a client speaking HTTP/2 with prior knowledge over
+// plain TCP to loopback addresses.
+func h2cClient() *http.Client {
+	d := &net.Dialer{Timeout: 5 * time.Second}
+	return &http.Client{Transport: &http2.Transport{
+		AllowHTTP: true,
+		DialTLSContext: func(ctx context.Context, network, addr string, _ *tls.Config) (net.Conn, error) {
+			if err := loopbackOnly(addr); err != nil {
+				return nil, err
+			}
+			return d.DialContext(ctx, network, addr)
+		},
+	}}
+}
+
+// errorKeys are the fields the plugin writes into a failed request's entry
+// (5.8 mode also gets the compat keys); a success entry has none of them.
+var errorKeys = []string{
+	"error", "upstream_flag", "upstream_error_type", "upstream_error_detail",
+	"upstream_error_phase", "upstream_error_source", "upstream_intermediary",
+	"upstream_target", "upstream_peer", "upstream_attempts",
+	"upstream_conn_reused", "upstream_conn_idle_ms", "upstream_dns_ms",
+	"upstream_connect_ms", "upstream_tls_ms", "upstream_request_write_ms",
+	"upstream_response_headers_ms", "gateway_node",
+	"response_flag", "response_code_details", "error_source", "error_target",
+	"upstream_status",
+}
+
+// presentErrorKeys lists the error keys e carries, sorted.
+func presentErrorKeys(e entry) []string {
+	var ks []string
+	for _, k := range errorKeys {
+		if _, ok := e.Data[k]; ok {
+			ks = append(ks, k)
+		}
+	}
+	sort.Strings(ks)
+	return ks
+}
