@@ -243,9 +243,9 @@ func (h *Hook) proxyError(e *logrus.Entry, text string) {
 	req.status = 0
 	if req.trace != nil {
 		req.trace.Fail()
-		req.summary = req.trace.Summary()
-		req.hasTrace = true
-		req.target = req.summary.Last.Target
+		sum := req.trace.Summary()
+		req.summary = &sum
+		req.target = sum.Last.Target
 	} else if host, _ := e.Data["server_name"].(string); host != "" {
 		req.target = host
 	}
@@ -261,16 +261,17 @@ func (h *Hook) proxyError(e *logrus.Entry, text string) {
 // refined by classify.OnReusedConnection.
 func classifyFailure(msg string, req *request) classify.Result {
 	var r classify.Result
-	if req.hasTrace && req.summary.Err != nil {
-		r = classify.Error(req.summary.Err, req.summary.Phase)
+	s := req.summary
+	if s != nil && s.Err != nil {
+		r = classify.Error(s.Err, s.Phase)
 	}
 	if r.Flag == "" {
 		r = classify.Message(msg)
-		if r.Phase == classify.PhaseUnknown && req.hasTrace {
-			r.Phase = req.summary.Phase
+		if r.Phase == classify.PhaseUnknown && s != nil {
+			r.Phase = s.Phase
 		}
 	}
-	if req.hasTrace && req.summary.Last.Reused {
+	if s != nil && s.Last.Reused {
 		r = classify.OnReusedConnection(r)
 	}
 	return r
@@ -284,9 +285,9 @@ func (h *Hook) bodyFailure(req *request) {
 	}
 	if err := req.trace.BodyErr(); err != nil {
 		req.trace.Fail()
-		req.summary = req.trace.Summary()
-		req.hasTrace = true
-		req.target = req.summary.Last.Target
+		sum := req.trace.Summary()
+		req.summary = &sum
+		req.target = sum.Last.Target
 		req.errText = SanitizeError(err.Error(), h.cfg.ErrorMaxBytes)
 		req.result = classify.Error(err, classify.PhaseResponseBody)
 	}

@@ -28,14 +28,13 @@ type request struct {
 	stop func() bool // stops the context.AfterFunc cleanup; nil for an orphan
 
 	// Filled by the proxy entries and the response hook.
-	apiID    string // api_id of the "http: proxy error" entry
-	userIP   string // user_ip of the "http: proxy error" entry
-	errText  string // sanitised error text, "" when the round trip did not fail
-	target   string // "host:port" the failure is about
-	result   classify.Result
-	status   int // upstream status for a 5xx answered by the upstream
-	summary  capture.Summary
-	hasTrace bool // summary is filled
+	apiID   string // api_id of the "http: proxy error" entry
+	userIP  string // user_ip of the "http: proxy error" entry
+	errText string // sanitised error text, "" when the round trip did not fail
+	target  string // "host:port" the failure is about
+	result  classify.Result
+	status  int              // upstream status for a 5xx answered by the upstream
+	summary *capture.Summary // of the trace at the failure; nil until then, and for an orphan
 }
 
 // failed reports whether r carries a failure to write.

@@ -43,8 +43,7 @@ func (h *Hook) write(d logrus.Fields, req *request) {
 	if req.target != "" {
 		set(n.Target, req.target)
 	}
-	if req.hasTrace {
-		s := &req.summary
+	if s := req.summary; s != nil {
 		peer := s.Last.Peer
 		if peer == "" && s.Last.PeerAddr != nil {
 			peer = s.Last.PeerAddr.String()

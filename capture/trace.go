@@ -10,8 +10,11 @@
 // goroutines (the dialer, the transport's write and read loops) and may arrive
 // after the round trip has returned; every method is safe for concurrent use,
 // and once Finish has been called further callbacks are ignored. The callbacks
-// neither allocate nor format: they store times, the strings and errors the
-// transport hands over, and a bounded number of attempts.
+// neither allocate nor format: they store times and the strings and errors
+// the transport hands over. The memory of a Trace is fixed: the transport
+// makes a new attempt when it retries an idempotent request whose reused
+// connection was closed under it, and a new attempt replaces the previous one
+// (only the count grows).
 package capture
 
 import (
@@ -24,13 +27,6 @@ import (
 
 	"github.com/upstreamcause/tyk-upstream-cause/classify"
 )
-
-// MaxAttempts is the number of attempts a Trace keeps. The transport makes a
-// new attempt when it retries an idempotent request whose reused connection
-// was closed under it; past MaxAttempts the last slot is overwritten by the
-// newest attempt, so the first attempts and the last one are kept, and
-// Summary.Attempts still counts all of them.
-const MaxAttempts = 4
 
 // Attempt is what one attempt of a round trip went through. Times are offsets
 // from the start of the Trace (time.Duration, nanoseconds); zero means the
@@ -67,8 +63,8 @@ type Trace struct {
 	start time.Time
 
 	mu       sync.Mutex
-	attempts [MaxAttempts]Attempt
-	n        int // attempts begun, may exceed MaxAttempts
+	last     Attempt // the newest attempt; earlier ones are only counted
+	n        int     // attempts begun
 	finished bool
 
 	bodyErr    error
@@ -116,22 +112,14 @@ func (t *Trace) cur() *Attempt {
 	if t.finished || t.n == 0 {
 		return nil
 	}
-	i := t.n - 1
-	if i >= MaxAttempts {
-		i = MaxAttempts - 1
-	}
-	return &t.attempts[i]
+	return &t.last
 }
 
 func (t *Trace) getConn(hostPort string) {
 	now := t.since()
 	t.mu.Lock()
 	if !t.finished {
-		i := t.n
-		if i >= MaxAttempts {
-			i = MaxAttempts - 1
-		}
-		t.attempts[i] = Attempt{GetConn: now, Target: hostPort}
+		t.last = Attempt{GetConn: now, Target: hostPort}
 		t.n++
 	}
 	t.mu.Unlock()
@@ -304,8 +292,7 @@ func (t *Trace) recordBodyErr(err error) {
 // not happen has duration zero. A phase still open when the round trip
 // failed is measured up to the failure (Trace.Fail) or to the Summary.
 type Summary struct {
-	// Attempts is the number of attempts begun (GetConn calls), including
-	// those beyond MaxAttempts.
+	// Attempts is the number of attempts begun (GetConn calls).
 	Attempts int
 
 	// Last is a copy of the last attempt.
@@ -340,14 +327,7 @@ func (t *Trace) Summary() Summary {
 	if end == 0 {
 		end = now
 	}
-	s := Summary{Attempts: t.n, Total: end}
-	if t.n > 0 {
-		i := t.n - 1
-		if i >= MaxAttempts {
-			i = MaxAttempts - 1
-		}
-		s.Last = t.attempts[i]
-	}
+	s := Summary{Attempts: t.n, Total: end, Last: t.last}
 	a := &s.Last
 	s.DNS = span(a.DNSStart, a.DNSDone, end)
 	s.Connect = span(a.ConnectStart, a.ConnectDone, end)

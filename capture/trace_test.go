@@ -276,12 +276,14 @@ func TestFinishIgnoresLateCallbacks(t *testing.T) {
 func TestAttemptsAreBounded(t *testing.T) {
 	tc := capture.New()
 	ct := tc.ClientTrace()
-	for i := 0; i < 3*capture.MaxAttempts; i++ {
+	for i := 0; i < 1000; i++ {
+		ct.ConnectStart("tcp", "127.0.0.1:1")
+		ct.ConnectDone("tcp", "127.0.0.1:1", errors.New("refused"))
 		ct.GetConn("h:1")
 	}
 	ct.GetConn("last:1")
 	s := tc.Summary()
-	if s.Attempts != 3*capture.MaxAttempts+1 || s.Last.Target != "last:1" {
+	if s.Attempts != 1001 || s.Last.Target != "last:1" || s.Last.ConnectStart != 0 {
 		t.Fatalf("attempts %d last %q", s.Attempts, s.Last.Target)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/sirupsen/logrus"
 
@@ -36,6 +37,77 @@ func BenchmarkSuccessPath(b *testing.B) {
 			b.ReportMetric(withoutNs/ns, "ratio")
 		}
 	})
+}
+
+// BenchmarkSuccessPathInterleaved is the same comparison made robust against
+// a machine whose speed drifts during the run: it alternates blocks of
+// requests without and with the plugin (the logger's hooks switched with
+// them) and reports, over the whole run, ratio = with-plugin throughput over
+// without, cpu-ratio = with-plugin CPU per request over without, and
+// delta-cpu-us/req = the CPU the plugin adds per request, in microseconds.
+func BenchmarkSuccessPathInterleaved(b *testing.B) {
+	logged.setOff(true)
+	defer logged.setOff(false)
+	logger := tyklog.Get()
+	withHooks := logger.ReplaceHooks(make(logrus.LevelHooks))
+	defer logger.ReplaceHooks(withHooks)
+	noHooks := make(logrus.LevelHooks)
+
+	type side struct {
+		hooks    logrus.LevelHooks
+		url      string
+		client   *http.Client
+		wall     time.Duration
+		cpu, req int64
+	}
+	mk := func(p *Plugin, hooks logrus.LevelHooks) *side {
+		h, srv := newTestHost(b, Tyk58, p)
+		h.opts.KeepRecords = false
+		return &side{hooks: hooks, url: srv.URL + "/case/ok/bench", client: NewClient()}
+	}
+	sides := []*side{mk(nil, noHooks), mk(testPlugin, withHooks)}
+	run := func(s *side, n int) {
+		logger.ReplaceHooks(s.hooks)
+		var before, after syscall.Rusage
+		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &before)
+		start := time.Now()
+		for i := 0; i < n; i++ {
+			if status, err := Send(s.client, s.url, http.MethodGet, 0); err != nil || status != 200 {
+				b.Fatalf("status %d, err %v", status, err)
+			}
+		}
+		s.wall += time.Since(start)
+		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &after)
+		s.cpu += cpuTime(after) - cpuTime(before)
+		s.req += int64(n)
+	}
+	for _, s := range sides { // warm up both
+		run(s, 20)
+		s.wall, s.cpu, s.req = 0, 0, 0
+	}
+	const block = 50
+	b.ReportAllocs()
+	b.ResetTimer()
+	for done := 0; done < b.N; done += block {
+		n := block
+		if b.N-done < n {
+			n = b.N - done
+		}
+		// Alternate which side goes first, so neither always follows the other.
+		if (done/block)%2 == 0 {
+			run(sides[0], n)
+			run(sides[1], n)
+		} else {
+			run(sides[1], n)
+			run(sides[0], n)
+		}
+	}
+	b.StopTimer()
+	without, with := sides[0], sides[1]
+	perReq := func(d int64, n int64) float64 { return float64(d) / float64(n) }
+	b.ReportMetric(perReq(int64(without.wall), without.req)/perReq(int64(with.wall), with.req), "ratio")
+	b.ReportMetric(perReq(with.cpu, with.req)/perReq(without.cpu, without.req), "cpu-ratio")
+	b.ReportMetric((perReq(with.cpu, with.req)-perReq(without.cpu, without.req))/1e3, "delta-cpu-us/req")
 }
 
 // benchSuccess runs b.N sequential GETs and returns ns per request.
