@@ -12,7 +12,7 @@ WORK     := GOWORK=$(CURDIR)/$(TESTHOST)/go.work
 ROOT     := GOWORK=off
 BENCHTIME ?= 2s
 
-.PHONY: demo test test-root test-workspace bench plugin-local clean
+.PHONY: demo test test-root test-workspace bench plugin plugin-local check-shared-modules e2e clean
 
 # Build the plugin and the test host quietly (output only on failure), then
 # run the demo: one request per failure case, one access-log line each.
@@ -36,6 +36,21 @@ test-workspace:
 
 bench:
 	cd $(TESTHOST) && $(WORK) $(GO) test -tags goplugin -run '^$$' -bench BenchmarkSuccessPath -benchtime $(BENCHTIME) .
+
+# The plugin for a gateway version: TYK_VERSION=v5.8.15 (official compiler
+# image, Docker) or TYK_SRC=/path/to/tyk (local source, Go workspace).
+# Checks the shared modules first. See scripts/build-plugin.sh.
+plugin:
+	TYK_VERSION=$(TYK_VERSION) TYK_SRC=$(TYK_SRC) scripts/build-plugin.sh
+
+# Would building with the gateway of GATEWAY_GOMOD raise any module it links?
+check-shared-modules:
+	$(ROOT) $(GO) run ./scripts/sharedmods -gateway $(GATEWAY_GOMOD)
+
+# End to end on a real gateway binary: TYK_BIN=/path/to/tyk (built with
+# -tags goplugin) and PLUGIN_SO; skips, saying why, without TYK_BIN.
+e2e:
+	scripts/e2e.sh
 
 plugin-local:
 	@mkdir -p dist

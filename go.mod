@@ -11,7 +11,7 @@ require golang.org/x/text v0.21.0 // indirect
 
 require (
 	github.com/miekg/dns v1.1.62
-	golang.org/x/mod v0.18.0 // indirect
+	golang.org/x/mod v0.18.0
 	golang.org/x/net v0.34.0
 	golang.org/x/sync v0.10.0 // indirect
 	golang.org/x/sys v0.29.0 // indirect
