@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# Builds the plugin for one gateway version: dist/upstreamcause_<version>_<os>_<arch>.so
+# Builds the plugin for one gateway version: dist/upstreamcause_<version>_<os>_<arch>.so,
+# and points the link dist/upstreamcause.so at it (API definitions name that
+# path: request and response hooks find the versioned file beside it, the
+# analytics plugin loads the literal path before Tyk 5.15).
 #
 #   TYK_VERSION=v5.8.15 scripts/build-plugin.sh       # with Tyk's official plugin compiler image (Docker)
 #   TYK_SRC=/path/to/tyk scripts/build-plugin.sh      # against a local gateway source tree (no Docker)
 #
-# TYK_WORK_USE (space-separated directories) adds modules to the local
-# workspace, e.g. a checkout of tyk-pump where the module proxy cannot serve it.
+# TYK_WORK_REPLACE (space-separated module=dir-or-module@version pairs) adds
+# `go work edit -replace` lines to the local workspace, for modules the
+# gateway needs that your module proxy cannot serve (e.g.
+# github.com/TykTechnologies/tyk-pump=/src/tyk-pump). They must be the very
+# ones the gateway binary was built with.
 #
 # Either way it first checks that building in a workspace with the gateway
 # would not raise the version of any module the gateway links
@@ -35,12 +41,15 @@ if [ -n "${TYK_SRC:-}" ]; then
 	echo "== shared modules: $name against $src/go.mod"
 	(cd "$repo" && go run ./scripts/sharedmods -gateway "$src/go.mod")
 	out="$repo/dist/${name}_${version}_${goos}_${goarch}.so"
-	# shellcheck disable=SC2086 # a list of directories
-	(cd "$tmp" && GOWORK=off go work init "$src" "$repo" ${TYK_WORK_USE:-})
+	(cd "$tmp" && GOWORK=off go work init "$src" "$repo")
+	for r in ${TYK_WORK_REPLACE:-}; do
+		(cd "$tmp" && go work edit -replace "$r")
+	done
 	echo "== go build -buildmode=plugin $flags -tags=goplugin ./plugin (workspace: $src + $repo)"
 	# shellcheck disable=SC2086 # flags are words
 	(cd "$repo" && GOWORK="$tmp/go.work" CGO_ENABLED=1 go build -buildmode=plugin $flags -tags=goplugin -o "$out" ./plugin)
-	echo "built $out"
+	ln -sf "$(basename "$out")" "$repo/dist/$name.so"
+	echo "built $out (and the link dist/$name.so)"
 	exit 0
 fi
 
@@ -61,4 +70,5 @@ docker run --rm --platform "linux/$goarch" -v "$repo":/plugin-source --entrypoin
 	cd "$ws" && go work init ./tyk ./plugin_'"$name"'
 	cd plugin_'"$name"'
 	CGO_ENABLED=1 go build -buildmode=plugin '"$flags"' -tags=goplugin -o /plugin-source/dist/'"${name}_${version}_linux_${goarch}"'.so ./plugin'
-echo "built $repo/dist/${name}_${version}_linux_${goarch}.so"
+ln -sf "${name}_${version}_linux_${goarch}.so" "$repo/dist/$name.so"
+echo "built $repo/dist/${name}_${version}_linux_${goarch}.so (and the link dist/$name.so)"

@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"math/big"
 	"net"
 	"time"
@@ -15,6 +16,7 @@ import (
 // certs holds the certificates generated at Start.
 type certs struct {
 	roots            *x509.CertPool  // trusts ca only
+	caPEM            []byte          // ca, PEM-encoded
 	unknownAuthority tls.Certificate // self-signed, IP 127.0.0.1, valid now±1h
 	expired          tls.Certificate // signed by ca, IP 127.0.0.1, NotAfter now-24h
 	wrongHost        tls.Certificate // signed by ca, DNS wrong-host.example only
@@ -82,6 +84,7 @@ func newCerts() (*certs, error) {
 
 	out := &certs{roots: x509.NewCertPool()}
 	out.roots.AddCert(ca)
+	out.caPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Raw})
 
 	key, err := newKey()
 	if err != nil {

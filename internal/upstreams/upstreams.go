@@ -146,6 +146,11 @@ type Set struct {
 	// certificates, and nothing else (not the TLSUnknownAuthority one).
 	RootCAs *x509.CertPool
 
+	// RootCAPEM is the test CA of RootCAs, PEM-encoded, for a client in
+	// another process (e.g. a gateway started with SSL_CERT_FILE naming a
+	// file that holds it).
+	RootCAPEM []byte
+
 	// Resolver is a pure-Go resolver (PreferGo) whose Dial sends every query,
 	// UDP or TCP, to the Set's DNS server at DNSAddr, never to the machine's
 	// resolver. Error texts still name the first name server of
@@ -182,6 +187,7 @@ func Start() (_ *Set, err error) {
 		return nil, err
 	}
 	s.RootCAs = c.roots
+	s.RootCAPEM = c.caPEM
 
 	// Each entry: the URL field to set, its scheme, and its handler.
 	plain := []struct {

@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# End-to-end check of the plugin inside a real Tyk gateway binary.
+#
+#   TYK_BIN=/path/to/tyk bash scripts/e2e.sh
+#
+# TYK_BIN        a Tyk gateway built with -tags goplugin (without it the
+#                script says it skipped and exits 0)
+# PLUGIN_SO      the plugin built for that gateway; default
+#                dist/upstreamcause_<version>_linux_<arch>.so
+# TYK_VERSION    the gateway's version (vX.Y.Z); default: what
+#                "$TYK_BIN --version" prints
+# TYK_TEMPLATES  the gateway's templates folder; default: templates/ beside
+#                TYK_BIN or one level up, else minimal stand-ins
+# E2E_VERBOSE=1  print every checked access-log entry
+# E2E_KEEP=1     keep the temporary folder (configs, logs) and say where
+#
+# Inside a network namespace of its own (only lo, up; /etc/resolv.conf
+# bind-mounted to name 127.0.0.1) it starts Redis, the failing upstreams of
+# internal/upstreams with a DNS server on 127.0.0.1:53 (scripts/e2e), and
+# the gateway with a tyk.conf and one classic and one OAS API per upstream
+# case, all made from examples/. It sends each demo case through both APIs
+# and checks each access-log entry and analytics record against what
+# internal/testhost/cases_test.go expects. Nothing leaves the machine: the
+# namespace has no other interface. Exit status 0 when everything matches.
+set -euo pipefail
+
+log() { printf 'e2e: %s\n' "$*" >&2; }
+die() {
+	log "$*"
+	exit 1
+}
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# The gateway's port, Redis' port: fixed, as the namespace is ours alone.
+gw_port=8080
+redis_port=6379
+
+outer() {
+	if [[ -z ${TYK_BIN:-} ]]; then
+		echo "e2e: skipped: TYK_BIN is not set (the path of a Tyk gateway built with -tags goplugin; see the header of scripts/e2e.sh)"
+		exit 0
+	fi
+	[[ -f $TYK_BIN && -x $TYK_BIN ]] || die "TYK_BIN=$TYK_BIN is not an executable file"
+	TYK_BIN=$(cd "$(dirname "$TYK_BIN")" && pwd)/$(basename "$TYK_BIN")
+
+	local version=${TYK_VERSION:-}
+	if [[ -z $version ]]; then
+		version=$(timeout 20 "$TYK_BIN" --version 2>&1 | grep -Eo 'v?[0-9]+\.[0-9]+\.[0-9]+' | head -n1 || true)
+		[[ -n $version ]] || die "cannot tell the gateway's version from '$TYK_BIN --version'; set TYK_VERSION=vX.Y.Z"
+	fi
+	version=v${version#v}
+	version=${version%%-*} # as the gateway's plugin name builder: v5.8.15-rc1 -> v5.8.15
+
+	local arch
+	case $(uname -m) in
+	x86_64 | amd64) arch=amd64 ;;
+	aarch64 | arm64) arch=arm64 ;;
+	*) arch=$(uname -m) ;;
+	esac
+
+	local so=${PLUGIN_SO:-$root/dist/upstreamcause_${version}_linux_${arch}.so}
+	[[ -f $so ]] || die "no plugin at $so (build it for $version, or set PLUGIN_SO)"
+	so=$(cd "$(dirname "$so")" && pwd)/$(basename "$so")
+
+	local templates=${TYK_TEMPLATES:-}
+	if [[ -z $templates ]]; then
+		local d
+		for d in "$(dirname "$TYK_BIN")/templates" "$(dirname "$(dirname "$TYK_BIN")")/templates"; do
+			if [[ -f $d/error.json ]]; then
+				templates=$d
+				break
+			fi
+		done
+	fi
+
+	command -v go >/dev/null || die "go is needed to build the helper (scripts/e2e)"
+	command -v unshare >/dev/null || die "unshare (util-linux) is needed"
+	command -v ip >/dev/null || die "ip (iproute2) is needed"
+	if ! command -v redis-server >/dev/null; then
+		if [[ $EUID -ne 0 ]] || ! command -v apt-get >/dev/null; then
+			die "redis-server is needed (apt-get install -y redis-server)"
+		fi
+		log "installing redis-server"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null ||
+			{ apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; } ||
+			die "could not install redis-server"
+	fi
+
+	trap 'exit 130' INT TERM
+	work=$(mktemp -d "${TMPDIR:-/tmp}/upstreamcause-e2e.XXXXXX")
+	# shellcheck disable=SC2064 # expand $work now
+	if [[ ${E2E_KEEP:-} == 1 ]]; then
+		trap "log 'kept $work'" EXIT
+	else
+		trap "rm -rf '$work'" EXIT
+	fi
+
+	log "building the helper (scripts/e2e)"
+	(cd "$root" && GOWORK=off go build -o "$work/e2e" ./scripts/e2e) || die "building scripts/e2e failed"
+
+	# Root gets a network and a mount namespace; anyone else also a user
+	# namespace in which it is root.
+	local ns=(unshare --net --mount)
+	[[ $EUID -eq 0 ]] || ns=(unshare --map-root-user --net --mount)
+
+	log "gateway $TYK_BIN ($version), plugin $so"
+	# In the background with wait, so that a signal to this shell is acted
+	# on at once: the trap stops the inner run, which stops its processes.
+	local rc=0 child
+	E2E_WORK=$work E2E_VERSION=$version E2E_ARCH=$arch E2E_SO=$so E2E_TEMPLATES=$templates TYK_BIN=$TYK_BIN \
+		"${ns[@]}" -- bash "${BASH_SOURCE[0]}" --inner &
+	child=$!
+	# shellcheck disable=SC2064 # expand $child now
+	trap "kill -TERM $child 2>/dev/null; wait $child; exit 130" INT TERM
+	wait "$child" || rc=$?
+	exit "$rc"
+}
+
+# inner runs inside the namespaces.
+inner() {
+	local work=$E2E_WORK version=$E2E_VERSION
+	pids=()
+	# shellcheck disable=SC2317 # called by the trap
+	cleanup() {
+		local i n
+		for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+			kill "${pids[i]}" 2>/dev/null || true
+		done
+		# Give them 10 s to stop, then SIGKILL what is left.
+		for ((n = 0; n < 100; n++)); do
+			for ((i = 0; i < ${#pids[@]}; i++)); do
+				kill -0 "${pids[i]}" 2>/dev/null && break
+			done
+			((i == ${#pids[@]})) && break
+			sleep 0.1
+		done
+		for ((i = 0; i < ${#pids[@]}; i++)); do
+			kill -KILL "${pids[i]}" 2>/dev/null || true
+			wait "${pids[i]}" 2>/dev/null || true
+		done
+	}
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM
+
+	ip link set lo up
+	if [[ -n $(ip -o link show | grep -v ': lo:' || true) ]]; then
+		die "the namespace has an interface besides lo"
+	fi
+	printf 'nameserver 127.0.0.1\noptions timeout:2 attempts:1\n' >"$work/resolv.conf"
+	mount --bind "$work/resolv.conf" "$(readlink -f /etc/resolv.conf)"
+
+	redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no \
+		--dir "$work" --logfile "$work/redis.log" --daemonize no &
+	pids+=($!)
+
+	"$work/e2e" serve -dns 127.0.0.1:53 -ca "$work/ca.pem" -env "$work/upstreams.env" >"$work/serve.log" 2>&1 &
+	pids+=($!)
+
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[[ -f $work/upstreams.env ]] && redis-cli -h 127.0.0.1 -p "$redis_port" ping >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	[[ -f $work/upstreams.env ]] || die "the upstreams did not start: $(cat "$work/serve.log")"
+	redis-cli -h 127.0.0.1 -p "$redis_port" ping >/dev/null 2>&1 || die "redis did not start: $(tail -n 5 "$work/redis.log")"
+
+	# The plugin as the README says to install it: the versioned file, and
+	# the name the API definitions use as a link to it.
+	local mw=$work/middleware so_name="upstreamcause_${version}_linux_${E2E_ARCH}.so"
+	mkdir -p "$mw"
+	cp "$E2E_SO" "$mw/$so_name"
+	ln -s "$so_name" "$mw/upstreamcause.so"
+
+	local templates=$E2E_TEMPLATES
+	if [[ -z $templates ]]; then
+		# Minimal stand-ins for the gateway's error templates.
+		templates=$work/templates
+		mkdir -p "$templates"
+		printf '{\n    "error": "{{.Message}}"\n}\n' >"$templates/error.json"
+		printf '<?xml version="1.0" encoding="UTF-8"?>\n<error>{{.Message}}</error>\n' >"$templates/error.xml"
+	fi
+
+	local secret
+	secret=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+	"$work/e2e" config -examples "$root/examples" -dir "$work/gw" -env "$work/upstreams.env" \
+		-plugin "$mw/upstreamcause.so" -templates "$templates" -secret "$secret" \
+		-port "$gw_port" -redis-port "$redis_port" -timeout 1
+
+	# SSL_CERT_FILE: the gateway trusts the upstreams' test CA (only it).
+	(cd "$work/gw" && exec env SSL_CERT_FILE="$work/ca.pem" "$TYK_BIN" start --conf "$work/gw/tyk.conf") \
+		>"$work/gateway.log" 2>&1 &
+	pids+=($!)
+
+	local rc=0 verbose=()
+	[[ ${E2E_VERBOSE:-} == 1 ]] && verbose=(-v)
+	"$work/e2e" run -gw "http://127.0.0.1:$gw_port" -secret "$secret" -log "$work/gateway.log" \
+		-redis "127.0.0.1:$redis_port" -env "$work/upstreams.env" -oas "$work/gw/oas" \
+		-version "$version" "${verbose[@]}" &
+	pids+=($!)
+	wait "${pids[-1]}" || rc=$?
+	if ((rc != 0)); then
+		log "gateway log (last 30 lines that are not access-log entries):"
+		grep -v '"prefix":"access-log"' "$work/gateway.log" | tail -n 30 | cut -c1-500 >&2 || true
+	fi
+	return "$rc"
+}
+
+if [[ ${1:-} == --inner ]]; then
+	inner
+else
+	outer
+fi

@@ -1,0 +1,286 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// The API kinds: each case gets one API per kind, made from the example
+// definition of that kind.
+const (
+	KindClassic = "classic"
+	KindOAS     = "oas"
+)
+
+// exampleFiles names the example API definitions, relative to -examples.
+var exampleFiles = map[string]string{
+	KindClassic: "apps/upstreamcause-classic.json",
+	KindOAS:     "apps/upstreamcause-oas.json",
+}
+
+// exampleSymbols must all appear in each example definition: the hook
+// wiring the e2e run checks comes from the examples, never from here.
+var exampleSymbols = []string{"UpstreamCausePre", "UpstreamCauseResponse", "UpstreamCauseAnalytics"}
+
+// listenPath is where the API of a case and kind listens on the gateway.
+func listenPath(kind, c string) string {
+	return "/" + kind + "/" + c + "/"
+}
+
+// apiID is the id of the API of a case and kind.
+func apiID(kind, c string) string {
+	return "e2e-" + kind + "-" + strings.ReplaceAll(c, "_", "-")
+}
+
+// config writes tyk.conf and the API definitions.
+func config(args []string) int {
+	fs := flag.NewFlagSet("config", flag.ContinueOnError)
+	var (
+		examples   = fs.String("examples", "examples", "the repository's examples folder (tyk.conf, apps/)")
+		dir        = fs.String("dir", "", "folder to write into: tyk.conf, apps/ (classic), oas/ (OAS, to be added through the gateway API), policies.json")
+		envFile    = fs.String("env", "", "upstream URLs written by e2e serve")
+		pluginPath = fs.String("plugin", "", "path the API definitions name for the plugin (…/middleware/upstreamcause.so)")
+		templates  = fs.String("templates", "", "the gateway's templates folder")
+		listenPort = fs.Int("port", 8080, "gateway port on 127.0.0.1")
+		redisPort  = fs.Int("redis-port", 6379, "Redis port on 127.0.0.1")
+		secret     = fs.String("secret", "", "gateway API secret")
+		timeout    = fs.Float64("timeout", 1, "proxy_default_timeout in seconds: the gateway's connect and response-header timeout")
+	)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *dir == "" || *envFile == "" || *pluginPath == "" || *templates == "" || *secret == "" {
+		fmt.Fprintln(os.Stderr, "e2e config: -dir, -env, -plugin, -templates and -secret are required")
+		return 2
+	}
+	if err := writeConfig(*examples, *dir, *envFile, *pluginPath, *templates, *secret, *listenPort, *redisPort, *timeout); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e config:", err)
+		return 1
+	}
+	return 0
+}
+
+func writeConfig(examples, dir, envFile, pluginPath, templates, secret string, port, redisPort int, timeout float64) error {
+	env, err := readEnv(envFile)
+	if err != nil {
+		return err
+	}
+	for _, sub := range []string{"apps", "oas"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			return err
+		}
+	}
+
+	// tyk.conf: the example's, with only what locates things on this
+	// machine changed, and the proxy timeout shortened so that the timeout
+	// cases take a second. Logging, access logs and analytics stay as the
+	// example sets them: the run checks what they produce.
+	var conf map[string]any
+	if err := readJSON(filepath.Join(examples, "tyk.conf"), &conf); err != nil {
+		return err
+	}
+	policies := filepath.Join(dir, "policies.json")
+	if err := os.WriteFile(policies, []byte("{}\n"), 0o644); err != nil {
+		return err
+	}
+	set := func(m map[string]any, key string, v any) error {
+		if _, ok := m[key]; !ok {
+			return fmt.Errorf("examples/tyk.conf has no %q: the e2e run expects to override it", key)
+		}
+		m[key] = v
+		return nil
+	}
+	storage, _ := conf["storage"].(map[string]any)
+	pol, _ := conf["policies"].(map[string]any)
+	if storage == nil || pol == nil {
+		return fmt.Errorf("examples/tyk.conf lacks storage or policies")
+	}
+	for _, err := range []error{
+		set(conf, "listen_address", "127.0.0.1"),
+		set(conf, "listen_port", port),
+		set(conf, "secret", secret),
+		set(conf, "template_path", templates),
+		set(conf, "app_path", filepath.Join(dir, "apps")),
+		set(conf, "middleware_path", filepath.Dir(pluginPath)),
+		set(conf, "proxy_default_timeout", timeout),
+		set(storage, "host", "127.0.0.1"),
+		set(storage, "port", redisPort),
+		set(pol, "policy_record_name", policies),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	if err := writeJSON(filepath.Join(dir, "tyk.conf"), conf); err != nil {
+		return err
+	}
+
+	cases := make([]string, 0)
+	for k := range env {
+		if c, ok := strings.CutPrefix(k, "URL_"); ok {
+			cases = append(cases, c)
+		}
+	}
+	sort.Strings(cases)
+	if len(cases) == 0 {
+		return fmt.Errorf("%s names no upstream", envFile)
+	}
+	for _, kind := range []string{KindClassic, KindOAS} {
+		raw, err := os.ReadFile(filepath.Join(examples, exampleFiles[kind]))
+		if err != nil {
+			return err
+		}
+		for _, c := range cases {
+			def, err := apiFromExample(kind, raw, c, env["URL_"+c], pluginPath)
+			if err != nil {
+				return fmt.Errorf("%s: %w", exampleFiles[kind], err)
+			}
+			out := filepath.Join(dir, "apps", apiID(kind, c)+".json")
+			if kind == KindOAS {
+				out = filepath.Join(dir, "oas", apiID(kind, c)+".json")
+			}
+			if err := writeJSON(out, def); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// apiFromExample returns the example definition raw (of kind) made into the
+// API of case c: its own id, name and listen path, target upstream, and the
+// example's plugin path replaced by pluginPath. Everything else, the hook
+// wiring included, is the example's.
+func apiFromExample(kind string, raw []byte, c, upstream, pluginPath string) (map[string]any, error) {
+	for _, sym := range exampleSymbols {
+		if !bytes.Contains(raw, []byte(`"`+sym+`"`)) {
+			return nil, fmt.Errorf("does not wire %s", sym)
+		}
+	}
+	var def map[string]any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&def); err != nil {
+		return nil, err
+	}
+	// at sets the string at a path of object keys; the key must exist.
+	at := func(v string, path ...string) error {
+		m := def
+		for i, k := range path {
+			if i == len(path)-1 {
+				if _, ok := m[k].(string); !ok {
+					return fmt.Errorf("has no string at %s", strings.Join(path, "."))
+				}
+				m[k] = v
+				return nil
+			}
+			next, ok := m[k].(map[string]any)
+			if !ok {
+				return fmt.Errorf("has no object at %s", strings.Join(path[:i+1], "."))
+			}
+			m = next
+		}
+		return nil
+	}
+	id, name, lp := apiID(kind, c), "e2e "+kind+" "+c, listenPath(kind, c)
+	var errs []error
+	switch kind {
+	case KindClassic:
+		errs = []error{
+			at(id, "api_id"),
+			at(name, "name"),
+			at(lp, "proxy", "listen_path"),
+			at(upstream, "proxy", "target_url"),
+		}
+	case KindOAS:
+		errs = []error{
+			at(name, "info", "title"),
+			at(id, "x-tyk-api-gateway", "info", "id"),
+			at(name, "x-tyk-api-gateway", "info", "name"),
+			at(lp, "x-tyk-api-gateway", "server", "listenPath", "value"),
+			at(upstream, "x-tyk-api-gateway", "upstream", "url"),
+		}
+	}
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	n := replacePluginPath(def, pluginPath)
+	if n < len(exampleSymbols) {
+		return nil, fmt.Errorf("names the plugin .so %d times, want one per symbol (%d)", n, len(exampleSymbols))
+	}
+	return def, nil
+}
+
+// replacePluginPath replaces every string ending in "/upstreamcause.so" in
+// v by path and returns how many it replaced.
+func replacePluginPath(v any, path string) int {
+	n := 0
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			if s, ok := e.(string); ok && strings.HasSuffix(s, "/upstreamcause.so") {
+				t[k] = path
+				n++
+				continue
+			}
+			n += replacePluginPath(e, path)
+		}
+	case []any:
+		for i, e := range t {
+			if s, ok := e.(string); ok && strings.HasSuffix(s, "/upstreamcause.so") {
+				t[i] = path
+				n++
+				continue
+			}
+			n += replacePluginPath(e, path)
+		}
+	}
+	return n
+}
+
+func readJSON(path string, v any) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// readEnv reads KEY=value lines.
+func readEnv(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	m := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), "="); ok {
+			m[k] = v
+		}
+	}
+	return m, sc.Err()
+}

@@ -1,0 +1,47 @@
+// Command e2e is the helper of scripts/e2e.sh, which checks the plugin
+// inside a real Tyk gateway binary. It is test equipment, not part of the
+// plugin, and imports nothing of Tyk's.
+//
+//	e2e serve  -dns 127.0.0.1:53 -ca ca.pem -env upstreams.env
+//	    starts the failing upstreams of internal/upstreams and a DNS server
+//	    on -dns that answers from their DNS server (NXDOMAIN, SERVFAIL …),
+//	    writes the test CA and the upstream URLs, and serves until SIGTERM.
+//	e2e config -examples examples -dir DIR -env upstreams.env …
+//	    writes DIR/tyk.conf and one classic and one OAS API definition per
+//	    upstream case, all derived from the files in examples/.
+//	e2e run    -gw http://127.0.0.1:8080 -log gateway.log -redis 127.0.0.1:6379 …
+//	    sends one request per demo case through the gateway, then checks each
+//	    request's access-log entry and analytics record against the values
+//	    internal/testhost/cases_test.go expects; exits 1 on any difference.
+//
+// All addresses are on loopback; scripts/e2e.sh runs the three inside a
+// network namespace of its own whose resolv.conf names 127.0.0.1.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+	}
+	var code int
+	switch os.Args[1] {
+	case "serve":
+		code = serve(os.Args[2:])
+	case "config":
+		code = config(os.Args[2:])
+	case "run":
+		code = run(os.Args[2:])
+	default:
+		usage()
+	}
+	os.Exit(code)
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: e2e serve|config|run [flags] (scripts/e2e.sh runs it; -h on a subcommand lists its flags)")
+	os.Exit(2)
+}

@@ -1,0 +1,607 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// analyticsKey is the Redis list the gateway appends its analytics records
+// to (msgpack-encoded), when analytics_config.enable_multiple_analytics_keys
+// is off.
+const analyticsKey = "analytics-tyk-system-analytics"
+
+// pluginLoadErrors are texts the gateway logs when it cannot load a Go
+// plugin (gateway/mw_go_plugin.go, goplugin/goplugin.go) or Go's plugin
+// package refuses it.
+var pluginLoadErrors = []string{
+	"Could not load Go-plugin",
+	"plugin was built with a different version",
+	"plugin.Open",
+	"could not cast function symbol",
+}
+
+// sent is one request of the run and what it must produce.
+type sent struct {
+	kind   string
+	n      int
+	dc     demoCase
+	method string
+	path   string
+	token  string // the last path segment, unique in the run
+	want   want
+	status int   // what the client got (0: no answer)
+	err    error // the client's error, if any
+}
+
+func (s *sent) label() string {
+	return fmt.Sprintf("%-7s %02d %-21s %-4s", s.kind, s.n, s.dc.Case, s.method)
+}
+
+// run sends the requests and checks what the gateway logged and recorded.
+func run(args []string) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	var (
+		gw       = fs.String("gw", "http://127.0.0.1:8080", "the gateway's base URL (loopback)")
+		secret   = fs.String("secret", "", "the gateway's API secret (to add the OAS APIs)")
+		logFile  = fs.String("log", "", "the gateway's log (stdout and stderr), JSON lines")
+		redis    = fs.String("redis", "127.0.0.1:6379", "the gateway's Redis")
+		envFile  = fs.String("env", "", "upstream URLs written by e2e serve")
+		oasDir   = fs.String("oas", "", "OAS API definitions to add through the gateway API (POST /tyk/apis/oas)")
+		version  = fs.String("version", "", "the gateway's version (vX.Y.Z): from 5.12 on the gateway classifies failures itself")
+		kinds    = fs.String("kinds", KindClassic+","+KindOAS, "API kinds to send every case through")
+		verbose  = fs.Bool("v", false, "print every checked access-log entry")
+		startMax = fs.Duration("start-timeout", 60*time.Second, "how long to wait for the gateway to answer")
+	)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	base, err := url.Parse(*gw)
+	if err != nil || loopbackOnly(base.Host) != nil {
+		fmt.Fprintf(os.Stderr, "e2e run: -gw %q is not a loopback URL\n", *gw)
+		return 2
+	}
+	if *logFile == "" || *envFile == "" {
+		fmt.Fprintln(os.Stderr, "e2e run: -log and -env are required")
+		return 2
+	}
+	tyk512, err := atLeast(*version, 5, 12)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e run:", err)
+		return 2
+	}
+	env, err := readEnv(*envFile)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e run:", err)
+		return 1
+	}
+	client := newClient()
+	defer client.CloseIdleConnections()
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(os.Stderr, "e2e run: "+format+"\n", a...)
+		if problems := logProblems(*logFile); len(problems) > 0 {
+			fmt.Fprintln(os.Stderr, "e2e run: the gateway log says:")
+			printProblems(os.Stderr, problems)
+		}
+		return 1
+	}
+
+	// 1. The gateway is up and has loaded the classic APIs from app_path.
+	if err := waitFor(*startMax, func() error {
+		return expectStatus(client, http.MethodGet, *gw+"/hello", "", nil, http.StatusOK)
+	}); err != nil {
+		return fail("the gateway did not answer /hello within %v: %v", *startMax, err)
+	}
+
+	// 2. The OAS APIs are added the way an operator adds them: through the
+	// gateway API, which stores them in app_path, then a reload.
+	kindList := strings.Split(*kinds, ",")
+	if contains(kindList, KindOAS) {
+		files, _ := filepath.Glob(filepath.Join(*oasDir, "*.json"))
+		if len(files) == 0 {
+			return fail("no OAS API definition in %q", *oasDir)
+		}
+		for _, f := range files {
+			body, err := os.ReadFile(f)
+			if err != nil {
+				return fail("%v", err)
+			}
+			if err := expectStatus(client, http.MethodPost, *gw+"/tyk/apis/oas", *secret, body, http.StatusOK); err != nil {
+				return fail("adding %s: %v", filepath.Base(f), err)
+			}
+		}
+		if err := expectStatus(client, http.MethodGet, *gw+"/tyk/reload?block=true", *secret, nil, http.StatusOK); err != nil {
+			return fail("reload: %v", err)
+		}
+	}
+	probe := 0
+	for _, kind := range kindList {
+		if err := waitFor(30*time.Second, func() error {
+			if len(logProblems(*logFile)) > 0 {
+				return nil // reported below
+			}
+			probe++
+			return expectStatus(client, http.MethodGet, fmt.Sprintf("%s%sprobe-%d", *gw, listenPath(kind, CaseOK), probe), "", nil, http.StatusOK)
+		}); err != nil {
+			return fail("the %s API of case %q does not answer 200: %v", kind, CaseOK, err)
+		}
+	}
+	if len(logProblems(*logFile)) > 0 {
+		return fail("the gateway could not load the plugin")
+	}
+
+	// 3. One request per demo case and kind, in the demo's order.
+	var reqs []*sent
+	for _, kind := range kindList {
+		for i, dc := range demoCases {
+			method := dc.Method
+			if method == "" {
+				method = http.MethodGet
+			}
+			if env["URL_"+dc.Case] == "" {
+				return fail("the upstreams have no case %q", dc.Case)
+			}
+			lp := listenPath(kind, dc.Case)
+			if dc.Warm {
+				warm := fmt.Sprintf("%swarm-%s-%d", lp, kind, i+1)
+				if status, err := send(client, *gw+warm, http.MethodGet, 0); err != nil || status != http.StatusOK {
+					return fail("warm-up %s: status %d, err %v", warm, status, err)
+				}
+			}
+			s := &sent{kind: kind, n: i + 1, dc: dc, method: method, want: wantFor(dc)}
+			s.token = fmt.Sprintf("e2e-%s-%d", kind, i+1)
+			s.path = lp + s.token
+			s.status, s.err = send(client, *gw+s.path, method, dc.Cancel)
+			reqs = append(reqs, s)
+		}
+	}
+
+	// 4. Their access-log entries and analytics records.
+	var entries map[string]map[string]any
+	_ = waitFor(15*time.Second, func() error {
+		entries = accessEntries(*logFile)
+		for _, s := range reqs {
+			if entries[s.token] == nil {
+				return errors.New("missing")
+			}
+		}
+		return nil
+	})
+	var records map[string]map[string]any
+	var redisErr error
+	_ = waitFor(15*time.Second, func() error {
+		records, redisErr = analyticsRecords(*redis)
+		if redisErr != nil {
+			return redisErr
+		}
+		for _, s := range reqs {
+			if records[s.token] == nil {
+				return errors.New("missing")
+			}
+		}
+		return nil
+	})
+
+	// 5. The checks.
+	mode := "5.8–5.11 (the plugin writes Tyk 5.12's keys too)"
+	if tyk512 {
+		mode = "5.12+ (the gateway writes response_flag & co.; the plugin keeps them)"
+	}
+	fmt.Printf("e2e: gateway %s, mode %s; %d requests\n", *version, mode, len(reqs))
+	passed, failed := 0, 0
+	for _, s := range reqs {
+		var bad []string
+		if s.dc.Cancel == 0 && s.status != s.want.status {
+			bad = append(bad, fmt.Sprintf("client got status %d (err %v), want %d", s.status, s.err, s.want.status))
+		}
+		e := entries[s.token]
+		host := ""
+		if u, err := url.Parse(env["URL_"+s.dc.Case]); err == nil {
+			host = u.Host
+		}
+		var tags []string
+		rec := records[s.token]
+		if rec == nil {
+			if redisErr != nil {
+				bad = append(bad, "analytics: "+redisErr.Error())
+			} else {
+				bad = append(bad, fmt.Sprintf("no analytics record for %s in %s", s.path, analyticsKey))
+			}
+		} else {
+			tags = stringList(rec["Tags"])
+		}
+		if e == nil {
+			bad = append(bad, "no access-log entry for "+s.path)
+		} else {
+			var says *gatewaySays
+			if g, ok := tyk512Says[requestKey(s.dc)]; ok && tyk512 {
+				says = &g
+			}
+			bad = append(bad, s.want.check(e, host, tags, rec != nil, says)...)
+		}
+		if len(bad) == 0 {
+			passed++
+			fmt.Printf("ok    %s %s\n", s.label(), summary(e, tyk512))
+		} else {
+			failed++
+			fmt.Printf("FAIL  %s %s\n", s.label(), summary(e, tyk512))
+			fmt.Printf("      %s\n", s.dc.Title)
+			for _, b := range bad {
+				fmt.Printf("      - %s\n", b)
+			}
+		}
+		if e != nil && (*verbose || len(bad) > 0) {
+			line, _ := json.Marshal(e)
+			fmt.Printf("      entry: %s\n", line)
+			if rec != nil {
+				fmt.Printf("      tags:  %q\n", tags)
+			}
+		}
+	}
+	if problems := logProblems(*logFile); len(problems) > 0 {
+		fmt.Println("FAIL  the gateway log has plugin errors or warnings:")
+		printProblems(os.Stdout, problems)
+		failed++
+	}
+	fmt.Printf("e2e: %d passed, %d failed\n", passed, failed)
+	if failed > 0 {
+		return 1
+	}
+	return 0
+}
+
+// check compares one access-log entry and the tags of its analytics record
+// with w, as internal/testhost/cases_test.go's want.check does. says is what
+// the gateway itself writes for this request (Tyk 5.12+), which the plugin
+// must keep; nil means the gateway wrote no classification of its own (5.8
+// to 5.11, or a failure 5.12 does not classify), so the plugin's compat keys
+// are checked instead.
+func (w want) check(e map[string]any, upstreamHost string, tags []string, haveRecord bool, says *gatewaySays) []string {
+	var bad []string
+	eq := func(k, v string) {
+		got, ok := e[k]
+		switch {
+		case v == "" && ok:
+			bad = append(bad, fmt.Sprintf("%s = %v, want absent", k, got))
+		case v != "" && !ok:
+			bad = append(bad, fmt.Sprintf("%s absent, want %q", k, v))
+		case v != "" && fmt.Sprint(got) != v:
+			bad = append(bad, fmt.Sprintf("%s = %q, want %q", k, fmt.Sprint(got), v))
+		}
+	}
+	eq("status", strconv.Itoa(w.status))
+	if w.ok {
+		var present []string
+		for _, k := range errorKeys {
+			if _, ok := e[k]; ok {
+				present = append(present, k)
+			}
+		}
+		if len(present) > 0 {
+			bad = append(bad, "success entry carries "+strings.Join(present, ", "))
+		}
+		for _, tag := range tags {
+			if strings.HasPrefix(tag, "upstream_") {
+				bad = append(bad, "success record tagged "+tag)
+			}
+		}
+		return bad
+	}
+	eq("upstream_flag", w.flag)
+	eq("upstream_error_type", w.typ)
+	eq("upstream_error_detail", w.detail)
+	eq("upstream_error_phase", w.phase)
+	eq("upstream_error_source", w.source)
+	eq("upstream_intermediary", w.intermediary)
+	if !w.noError {
+		if s, _ := e["error"].(string); s == "" {
+			bad = append(bad, "error absent or empty")
+		}
+	}
+	if w.flag != "CDC" {
+		eq("upstream_target", upstreamHost)
+	}
+	if says == nil {
+		// Tyk 5.12's keys, written by the plugin.
+		eq("response_flag", w.flag)
+		eq("response_code_details", w.detail)
+		if w.flag == "URS" {
+			eq("error_source", "Upstream")
+			eq("upstream_status", strconv.Itoa(w.status))
+		} else {
+			eq("error_source", "ReverseProxy")
+		}
+		if w.flag != "CDC" {
+			eq("error_target", upstreamHost)
+		}
+	} else {
+		// The gateway's own keys, kept as it wrote them.
+		oneOf := func(k, alts string) {
+			got := fmt.Sprint(e[k])
+			for _, a := range strings.Split(alts, "|") {
+				if got == a {
+					return
+				}
+			}
+			bad = append(bad, fmt.Sprintf("%s = %q, want the gateway's %q", k, got, alts))
+		}
+		oneOf("response_flag", says.flag)
+		oneOf("response_code_details", says.details)
+		oneOf("error_source", says.source)
+		if w.flag == "URS" {
+			eq("upstream_status", strconv.Itoa(w.status))
+		}
+		// 5.12 writes host:port and, for a transport error, the path.
+		if t, _ := e["error_target"].(string); t != upstreamHost && !strings.HasPrefix(t, upstreamHost+"/") {
+			bad = append(bad, fmt.Sprintf("error_target = %q, want the gateway's %q or %q+path", t, upstreamHost, upstreamHost))
+		}
+	}
+	if haveRecord {
+		wantTags := []string{"upstream_flag:" + w.flag, "upstream_error_phase:" + w.phase, "upstream_error_source:" + w.source}
+		if w.typ != "" {
+			wantTags = append(wantTags, "upstream_error_type:"+w.typ)
+		}
+		for _, wt := range wantTags {
+			if !contains(tags, wt) {
+				bad = append(bad, fmt.Sprintf("analytics tags %q lack %q", tags, wt))
+			}
+		}
+	}
+	return bad
+}
+
+// summary is the part of an entry the run prints for every request.
+func summary(e map[string]any, tyk512 bool) string {
+	if e == nil {
+		return "(no access-log entry)"
+	}
+	keys := []string{"status", "upstream_flag", "upstream_error_type", "upstream_error_detail", "upstream_error_phase", "upstream_error_source", "upstream_intermediary"}
+	if tyk512 {
+		keys = append(keys, "response_flag", "response_code_details")
+	}
+	var b strings.Builder
+	for _, k := range keys {
+		if v, ok := e[k]; ok {
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			fmt.Fprintf(&b, "%s=%v", k, v)
+		}
+	}
+	return b.String()
+}
+
+// accessEntries reads the gateway log and returns its access-log entries by
+// the last segment of their path (the later one wins): the path an entry
+// names is the one sent upstream, without the listen path when the API
+// strips it.
+func accessEntries(path string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	f, err := os.Open(path)
+	if err != nil {
+		return out
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
+	for sc.Scan() {
+		line := sc.Bytes()
+		if !bytes.Contains(line, []byte(`"access-log"`)) {
+			continue
+		}
+		var e map[string]any
+		if json.Unmarshal(line, &e) != nil || e["prefix"] != "access-log" {
+			continue
+		}
+		if p, ok := e["path"].(string); ok {
+			out[lastSegment(p)] = e
+		}
+	}
+	return out
+}
+
+// logProblems returns the gateway log lines that say a plugin could not be
+// loaded, and the plugin's own warnings.
+func logProblems(path string) []string {
+	f, err := os.Open(path)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		bad := strings.Contains(line, `"prefix":"upstreamcause"`)
+		for _, s := range pluginLoadErrors {
+			bad = bad || strings.Contains(line, s)
+		}
+		if bad {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// printProblems prints the first few problem lines, shortened.
+func printProblems(w io.Writer, problems []string) {
+	const show, width = 5, 400
+	for i, p := range problems {
+		if i == show {
+			fmt.Fprintf(w, "      … and %d more\n", len(problems)-show)
+			break
+		}
+		if len(p) > width {
+			p = p[:width] + "…"
+		}
+		fmt.Fprintln(w, "      "+p)
+	}
+}
+
+// analyticsRecords reads the analytics records from Redis and returns them
+// by the last segment of their path.
+func analyticsRecords(addr string) (map[string]map[string]any, error) {
+	items, err := redisLRange(addr, analyticsKey)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]map[string]any{}
+	for i, raw := range items {
+		v, _, err := decodeMsgpack(raw)
+		if err != nil {
+			return nil, fmt.Errorf("record %d: %w", i, err)
+		}
+		rec, ok := v.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("record %d is a %T, not a map", i, v)
+		}
+		for _, k := range []string{"RawPath", "Path"} {
+			if p, ok := rec[k].(string); ok && p != "" {
+				out[lastSegment(p)] = rec
+			}
+		}
+	}
+	return out, nil
+}
+
+func lastSegment(p string) string {
+	return p[strings.LastIndexByte(p, '/')+1:]
+}
+
+func stringList(v any) []string {
+	l, _ := v.([]any)
+	out := make([]string, 0, len(l))
+	for _, e := range l {
+		if s, ok := e.(string); ok {
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func contains(l []string, s string) bool {
+	for _, e := range l {
+		if e == s {
+			return true
+		}
+	}
+	return false
+}
+
+// atLeast reports whether version (vX.Y.Z, v optional) is at least
+// major.minor.
+func atLeast(version string, major, minor int) (bool, error) {
+	v := strings.TrimPrefix(version, "v")
+	parts := strings.SplitN(v, ".", 3)
+	if len(parts) < 2 {
+		return false, fmt.Errorf("version %q is not vX.Y.Z", version)
+	}
+	ma, err1 := strconv.Atoi(parts[0])
+	mi, err2 := strconv.Atoi(parts[1])
+	if err1 != nil || err2 != nil {
+		return false, fmt.Errorf("version %q is not vX.Y.Z", version)
+	}
+	return ma > major || (ma == major && mi >= minor), nil
+}
+
+// newClient returns a keep-alive HTTP/1.1 client that dials only loopback
+// addresses.
+func newClient() *http.Client {
+	d := &net.Dialer{Timeout: 5 * time.Second}
+	return &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if err := loopbackOnly(addr); err != nil {
+				return nil, err
+			}
+			return d.DialContext(ctx, network, addr)
+		},
+		MaxIdleConnsPerHost: 16,
+		IdleConnTimeout:     90 * time.Second,
+	}}
+}
+
+// send sends one request and reads the whole answer, like the demo's Send:
+// a POST carries a small JSON body; cancel > 0 abandons the request after
+// that long.
+func send(c *http.Client, u, method string, cancel time.Duration) (int, error) {
+	ctx := context.Background()
+	if cancel > 0 {
+		var stop context.CancelFunc
+		ctx, stop = context.WithTimeout(ctx, cancel)
+		defer stop()
+	}
+	var body io.Reader
+	if method == http.MethodPost {
+		body = strings.NewReader(`{"order":42}`)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
+	if err != nil {
+		return 0, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	_, err = io.Copy(io.Discard, res.Body)
+	return res.StatusCode, err
+}
+
+// expectStatus sends a request (with the gateway secret, if any) and fails
+// unless it is answered with status.
+func expectStatus(c *http.Client, method, u, secret string, body []byte, status int) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	if secret != "" {
+		req.Header.Set("X-Tyk-Authorization", secret)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	msg, _ := io.ReadAll(io.LimitReader(res.Body, 2048))
+	if res.StatusCode != status {
+		return fmt.Errorf("%s %s: status %d: %s", method, u, res.StatusCode, bytes.TrimSpace(msg))
+	}
+	return nil
+}
+
+// waitFor calls f every 100 ms until it succeeds or max has passed, and
+// returns its last error.
+func waitFor(max time.Duration, f func() error) error {
+	deadline := time.Now().Add(max)
+	for {
+		err := f()
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
