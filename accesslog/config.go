@@ -44,10 +44,11 @@ type Config struct {
 	// 65536.
 	MaxPending int
 
-	// Grace is how long the state of a request whose context has ended is
-	// kept before it is removed, so that the access-log entry of a request
-	// the client abandoned (written just after its context ended) still gets
-	// its fields. Default 5s.
+	// Grace is the period of the janitor that removes the state of requests
+	// that wrote no access-log entry: such state goes between one and two
+	// periods after its request context ended, so that the access-log entry
+	// of a request the client abandoned (written just after its context
+	// ended) still gets its fields. Default 5s.
 	Grace time.Duration
 
 	// ErrorMaxBytes caps the length of the error text written, in bytes,

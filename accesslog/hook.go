@@ -13,8 +13,9 @@
 // Guards against attaching one request's failure to another request's
 // entry: state is taken off by the entry it is written to; a request that
 // writes no access-log entry leaves state that the next request on the same
-// goroutine replaces, that the request context's end removes (after a grace
-// period, Config.Grace), and that is never attached once its request context
+// goroutine replaces, that a janitor goroutine removes between one and two
+// grace periods (Config.Grace) after its request context ended, and that is
+// never attached once its request context
 // has ended (unless the gateway answered 499, the client having gone), once
 // its method or api_id differ from the entry's, or once it is older than the
 // TTL; and the number of pending requests is capped.
@@ -25,10 +26,10 @@
 package accesslog
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptrace"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -61,6 +62,8 @@ type Hook struct {
 	cfg       Config
 	reg       *registry
 	recovered atomic.Int64
+	stop      chan struct{}
+	stopOnce  sync.Once
 }
 
 // New returns a Hook with the given configuration (see DefaultConfig,
@@ -85,7 +88,32 @@ func New(cfg Config) *Hook {
 	if cfg.ErrorMaxBytes <= 0 {
 		cfg.ErrorMaxBytes = def.ErrorMaxBytes
 	}
-	return &Hook{cfg: cfg, reg: newRegistry(cfg.MaxPending)}
+	h := &Hook{cfg: cfg, reg: newRegistry(cfg.MaxPending), stop: make(chan struct{})}
+	go h.janitor()
+	return h
+}
+
+// janitor removes, every Config.Grace, the state of requests whose context
+// ended at least one pass earlier and of requests past their TTL: requests
+// that wrote no access-log entry. It keeps no request goroutine waiting and
+// costs the request path nothing.
+func (h *Hook) janitor() {
+	t := time.NewTicker(h.cfg.Grace)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.stop:
+			return
+		case now := <-t.C:
+			h.reg.sweep(now, &h.cfg)
+		}
+	}
+}
+
+// Close stops the janitor goroutine. The hook keeps working, without it. A
+// gateway never calls it; tests do.
+func (h *Hook) Close() {
+	h.stopOnce.Do(func() { close(h.stop) })
 }
 
 // Levels returns the levels of the entries the hook reads: Error (the
@@ -125,19 +153,10 @@ func (h *Hook) Begin(r *http.Request) {
 		return
 	}
 	*r = *r.WithContext(httptrace.WithClientTrace(ctx, t.ClientTrace()))
-	req.stop = context.AfterFunc(ctx, func() {
-		time.AfterFunc(h.cfg.Grace, func() {
-			h.reg.removeIf(gid, req)
-			t.Finish()
-		})
-	})
 }
 
-// release ends what req holds: its context watch and its trace.
+// release ends what req holds: its trace.
 func (req *request) release() {
-	if req.stop != nil {
-		req.stop()
-	}
 	if req.trace != nil {
 		req.trace.Finish()
 	}

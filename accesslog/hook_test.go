@@ -35,6 +35,7 @@ func newGateway(t *testing.T, cfg accesslog.Config) *gateway {
 	l := logrus.New()
 	l.SetOutput(io.Discard)
 	h := accesslog.New(cfg)
+	t.Cleanup(h.Close)
 	l.AddHook(h)
 	seen := test.NewLocal(l)
 	tr := &http.Transport{
@@ -422,6 +423,7 @@ func TestECSNames(t *testing.T) {
 
 func BenchmarkUnrelatedEntry(b *testing.B) {
 	h := accesslog.New(testConfig())
+	defer h.Close()
 	e := &logrus.Entry{Data: logrus.Fields{"prefix": "main"}, Level: logrus.InfoLevel, Message: "API reloaded"}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
@@ -433,6 +435,7 @@ func BenchmarkUnrelatedEntry(b *testing.B) {
 // beside the round trip: Begin on the pre hook and the access-log entry.
 func BenchmarkSuccessPath(b *testing.B) {
 	h := accesslog.New(testConfig())
+	defer h.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	e := &logrus.Entry{Level: logrus.InfoLevel}

@@ -25,7 +25,7 @@ type request struct {
 	created time.Time
 	orphan  bool // made from a "proxy error" entry of a request the pre hook did not see
 
-	stop func() bool // stops the context.AfterFunc cleanup; nil for an orphan
+	ended time.Time // when the janitor first saw ctx done; read and written only by it, under the shard lock
 
 	// Filled by the proxy entries and the response hook.
 	apiID   string // api_id of the "http: proxy error" entry
@@ -95,6 +95,35 @@ func (g *registry) sweepLocked(m map[int64]*request, now time.Time, cfg *Config)
 	}
 }
 
+// sweep drops, from every shard, the requests past their TTL and those
+// whose context the previous sweep already found ended (so the state of a
+// request the client abandoned outlives its context by at least one period,
+// for its 499 access-log entry). It takes one shard lock at a time.
+func (g *registry) sweep(now time.Time, cfg *Config) {
+	for i := range g.shards {
+		s := &g.shards[i]
+		s.mu.Lock()
+		for gid, req := range s.m {
+			drop := req.expired(now, cfg)
+			if !drop && req.ctx != nil && req.ctx.Err() != nil {
+				if req.ended.IsZero() {
+					req.ended = now
+				} else {
+					drop = true
+				}
+			}
+			if drop {
+				delete(s.m, gid)
+				g.n.Add(-1)
+				if req.trace != nil {
+					req.trace.Finish()
+				}
+			}
+		}
+		s.mu.Unlock()
+	}
+}
+
 // get returns the request gid serves, or nil.
 func (g *registry) get(gid int64) *request {
 	s := &g.shards[g.shard(gid)]
@@ -115,17 +144,6 @@ func (g *registry) take(gid int64) *request {
 	}
 	s.mu.Unlock()
 	return req
-}
-
-// removeIf removes the entry of gid only if it is still req.
-func (g *registry) removeIf(gid int64, req *request) {
-	s := &g.shards[g.shard(gid)]
-	s.mu.Lock()
-	if s.m[gid] == req {
-		delete(s.m, gid)
-		g.n.Add(-1)
-	}
-	s.mu.Unlock()
 }
 
 // len returns the number of pending requests.

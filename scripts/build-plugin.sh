@@ -26,6 +26,7 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 name=${PLUGIN_NAME:-upstreamcause}
+pkg=${PLUGIN_PKG:-./plugin} # the package to build; the product is ./plugin
 goos=$(go env GOOS)
 goarch=$(go env GOARCH)
 flags=${GO_BUILD_FLAGS:--trimpath}
@@ -45,9 +46,9 @@ if [ -n "${TYK_SRC:-}" ]; then
 	for r in ${TYK_WORK_REPLACE:-}; do
 		(cd "$tmp" && go work edit -replace "$r")
 	done
-	echo "== go build -buildmode=plugin $flags -tags=goplugin ./plugin (workspace: $src + $repo)"
+	echo "== go build -buildmode=plugin $flags -tags=goplugin $pkg (workspace: $src + $repo)"
 	# shellcheck disable=SC2086 # flags are words
-	(cd "$repo" && GOWORK="$tmp/go.work" CGO_ENABLED=1 go build -buildmode=plugin $flags -tags=goplugin -o "$out" ./plugin)
+	(cd "$repo" && GOWORK="$tmp/go.work" CGO_ENABLED=1 go build -buildmode=plugin $flags -tags=goplugin -o "$out" "$pkg")
 	ln -sf "$(basename "$out")" "$repo/dist/$name.so"
 	echo "built $out (and the link dist/$name.so)"
 	exit 0
@@ -69,6 +70,6 @@ docker run --rm --platform "linux/$goarch" -v "$repo":/plugin-source --entrypoin
 	rm -f "$ws/go.work"
 	cd "$ws" && go work init ./tyk ./plugin_'"$name"'
 	cd plugin_'"$name"'
-	CGO_ENABLED=1 go build -buildmode=plugin '"$flags"' -tags=goplugin -o /plugin-source/dist/'"${name}_${version}_linux_${goarch}"'.so ./plugin'
+	CGO_ENABLED=1 go build -buildmode=plugin '"$flags"' -tags=goplugin -o /plugin-source/dist/'"${name}_${version}_linux_${goarch}"'.so '"$pkg"
 ln -sf "${name}_${version}_linux_${goarch}.so" "$repo/dist/$name.so"
 echo "built $repo/dist/${name}_${version}_linux_${goarch}.so (and the link dist/$name.so)"

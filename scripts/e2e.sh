@@ -13,6 +13,13 @@
 #                TYK_BIN or one level up, else minimal stand-ins
 # E2E_VERBOSE=1  print every checked access-log entry
 # E2E_KEEP=1     keep the temporary folder (configs, logs) and say where
+# E2E_BENCH=1    after the checks, run BenchmarkRealGateway (scripts/e2e):
+#                the same API with and without the plugin in this gateway,
+#                interleaved; E2E_BENCH_N requests per side (default 20000)
+# NOOP_SO        with E2E_BENCH=1: the no-op plugin of scripts/e2e/noopplugin
+#                built for the same gateway (PLUGIN_PKG=./scripts/e2e/noopplugin
+#                PLUGIN_NAME=noopplugin scripts/build-plugin.sh), to tell the
+#                gateway's cost of running any Go plugin from this plugin's
 #
 # Inside a network namespace of its own (only lo, up; /etc/resolv.conf
 # bind-mounted to name 127.0.0.1) it starts Redis, the failing upstreams of
@@ -62,6 +69,11 @@ outer() {
 	local so=${PLUGIN_SO:-$root/dist/upstreamcause_${version}_linux_${arch}.so}
 	[[ -f $so ]] || die "no plugin at $so (build it for $version, or set PLUGIN_SO)"
 	so=$(cd "$(dirname "$so")" && pwd)/$(basename "$so")
+	local noop=${NOOP_SO:-}
+	if [[ -n $noop ]]; then
+		[[ -f $noop ]] || die "NOOP_SO=$noop is not a file"
+		noop=$(cd "$(dirname "$noop")" && pwd)/$(basename "$noop")
+	fi
 
 	local templates=${TYK_TEMPLATES:-}
 	if [[ -z $templates ]]; then
@@ -98,6 +110,9 @@ outer() {
 
 	log "building the helper (scripts/e2e)"
 	(cd "$root" && GOWORK=off go build -o "$work/e2e" ./scripts/e2e) || die "building scripts/e2e failed"
+	if [[ ${E2E_BENCH:-} == 1 ]]; then
+		(cd "$root" && GOWORK=off go test -c -o "$work/e2e-bench.test" ./scripts/e2e) || die "building the benchmark failed"
+	fi
 
 	# Root gets a network and a mount namespace; anyone else also a user
 	# namespace in which it is root.
@@ -108,7 +123,7 @@ outer() {
 	# In the background with wait, so that a signal to this shell is acted
 	# on at once: the trap stops the inner run, which stops its processes.
 	local rc=0 child
-	E2E_WORK=$work E2E_VERSION=$version E2E_ARCH=$arch E2E_SO=$so E2E_TEMPLATES=$templates TYK_BIN=$TYK_BIN \
+	E2E_WORK=$work E2E_VERSION=$version E2E_ARCH=$arch E2E_SO=$so E2E_NOOP_SO=$noop E2E_TEMPLATES=$templates TYK_BIN=$TYK_BIN \
 		"${ns[@]}" -- bash "${BASH_SOURCE[0]}" --inner &
 	child=$!
 	# shellcheck disable=SC2064 # expand $child now
@@ -171,6 +186,12 @@ inner() {
 	mkdir -p "$mw"
 	cp "$E2E_SO" "$mw/$so_name"
 	ln -s "$so_name" "$mw/upstreamcause.so"
+	local noop_args=()
+	if [[ -n ${E2E_NOOP_SO:-} ]]; then
+		cp "$E2E_NOOP_SO" "$mw/noopplugin_${version}_linux_${E2E_ARCH}.so"
+		ln -s "noopplugin_${version}_linux_${E2E_ARCH}.so" "$mw/noopplugin.so"
+		noop_args=(-noop "$mw/noopplugin.so")
+	fi
 
 	local templates=$E2E_TEMPLATES
 	if [[ -z $templates ]]; then
@@ -185,12 +206,13 @@ inner() {
 	secret=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 	"$work/e2e" config -examples "$root/examples" -dir "$work/gw" -env "$work/upstreams.env" \
 		-plugin "$mw/upstreamcause.so" -templates "$templates" -secret "$secret" \
-		-port "$gw_port" -redis-port "$redis_port" -timeout 1
+		-port "$gw_port" -redis-port "$redis_port" -timeout 1 "${noop_args[@]}"
 
 	# SSL_CERT_FILE: the gateway trusts the upstreams' test CA (only it).
 	(cd "$work/gw" && exec env SSL_CERT_FILE="$work/ca.pem" "$TYK_BIN" start --conf "$work/gw/tyk.conf") \
 		>"$work/gateway.log" 2>&1 &
 	pids+=($!)
+	local gw_pid=$!
 
 	local rc=0 verbose=()
 	[[ ${E2E_VERBOSE:-} == 1 ]] && verbose=(-v)
@@ -199,6 +221,12 @@ inner() {
 		-version "$version" "${verbose[@]}" &
 	pids+=($!)
 	wait "${pids[-1]}" || rc=$?
+	if ((rc == 0)) && [[ ${E2E_BENCH:-} == 1 ]]; then
+		log "benchmark: the same API with and without the plugin, ${E2E_BENCH_N:-20000} requests each"
+		E2E_BENCH_GW="http://127.0.0.1:$gw_port" E2E_BENCH_PID=$gw_pid E2E_BENCH_NOOP=$([[ -n ${E2E_NOOP_SO:-} ]] && echo 1) \
+			"$work/e2e-bench.test" -test.run '^$' -test.bench RealGateway \
+			-test.benchtime "${E2E_BENCH_N:-20000}x" || rc=$?
+	fi
 	if ((rc != 0)); then
 		log "gateway log (last 30 lines that are not access-log entries):"
 		grep -v '"prefix":"access-log"' "$work/gateway.log" | tail -n 30 | cut -c1-500 >&2 || true

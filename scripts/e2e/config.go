@@ -52,6 +52,7 @@ func config(args []string) int {
 		redisPort  = fs.Int("redis-port", 6379, "Redis port on 127.0.0.1")
 		secret     = fs.String("secret", "", "gateway API secret")
 		timeout    = fs.Float64("timeout", 1, "proxy_default_timeout in seconds: the gateway's connect and response-header timeout")
+		noopSO     = fs.String("noop", "", "path of the no-op plugin (scripts/e2e/noopplugin) for the benchmark's no-op API; empty: none")
 	)
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -60,14 +61,14 @@ func config(args []string) int {
 		fmt.Fprintln(os.Stderr, "e2e config: -dir, -env, -plugin, -templates and -secret are required")
 		return 2
 	}
-	if err := writeConfig(*examples, *dir, *envFile, *pluginPath, *templates, *secret, *listenPort, *redisPort, *timeout); err != nil {
+	if err := writeConfig(*examples, *dir, *envFile, *pluginPath, *noopSO, *templates, *secret, *listenPort, *redisPort, *timeout); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e config:", err)
 		return 1
 	}
 	return 0
 }
 
-func writeConfig(examples, dir, envFile, pluginPath, templates, secret string, port, redisPort int, timeout float64) error {
+func writeConfig(examples, dir, envFile, pluginPath, noopSO, templates, secret string, port, redisPort int, timeout float64) error {
 	env, err := readEnv(envFile)
 	if err != nil {
 		return err
@@ -132,6 +133,9 @@ func writeConfig(examples, dir, envFile, pluginPath, templates, secret string, p
 	if len(cases) == 0 {
 		return fmt.Errorf("%s names no upstream", envFile)
 	}
+	if err := writeBenchAPIs(examples, dir, env["URL_"+benchCase], pluginPath, noopSO); err != nil {
+		return err
+	}
 	for _, kind := range []string{KindClassic, KindOAS} {
 		raw, err := os.ReadFile(filepath.Join(examples, exampleFiles[kind]))
 		if err != nil {
@@ -152,6 +156,58 @@ func writeConfig(examples, dir, envFile, pluginPath, templates, secret string, p
 		}
 	}
 	return nil
+}
+
+// The APIs of the real-gateway benchmark (BenchmarkRealGateway), all made
+// from the classic example in front of the upstream of benchCase: the same
+// API without any plugin (baseline), with the no-op plugin of
+// scripts/e2e/noopplugin (what the gateway spends on running any Go plugin
+// with these hooks), and with upstreamcause without its optional response
+// hook (lean). The full one is the case's own classic API.
+const (
+	benchCase    = "ok"
+	baselinePath = "/bench-baseline/ok/"
+	noopPath     = "/bench-noop/ok/"
+	leanPath     = "/bench-lean/ok/"
+)
+
+// writeBenchAPIs writes the benchmark's APIs into dir/apps; the no-op one
+// only when noopSO names the no-op plugin.
+func writeBenchAPIs(examples, dir, upstream, pluginPath, noopSO string) error {
+	if upstream == "" {
+		return fmt.Errorf("no upstream for the benchmark case %q", benchCase)
+	}
+	raw, err := os.ReadFile(filepath.Join(examples, exampleFiles[KindClassic]))
+	if err != nil {
+		return err
+	}
+	write := func(id, path, so string, edit func(def map[string]any)) error {
+		def, err := apiFromExample(KindClassic, raw, benchCase, upstream, so)
+		if err != nil {
+			return err
+		}
+		edit(def)
+		def["api_id"], def["name"] = id, "e2e "+id
+		def["proxy"].(map[string]any)["listen_path"] = path
+		return writeJSON(filepath.Join(dir, "apps", id+".json"), def)
+	}
+	if err := write("e2e-bench-baseline", baselinePath, pluginPath, func(def map[string]any) {
+		delete(def, "custom_middleware")
+		delete(def, "analytics_plugin")
+	}); err != nil {
+		return err
+	}
+	if err := write("e2e-bench-lean", leanPath, pluginPath, func(def map[string]any) {
+		if cm, ok := def["custom_middleware"].(map[string]any); ok {
+			delete(cm, "response")
+		}
+	}); err != nil {
+		return err
+	}
+	if noopSO == "" {
+		return nil
+	}
+	return write("e2e-bench-noop", noopPath, noopSO, func(map[string]any) {})
 }
 
 // apiFromExample returns the example definition raw (of kind) made into the

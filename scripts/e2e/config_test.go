@@ -18,7 +18,7 @@ func TestConfigFromExamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	so := filepath.Join(dir, "middleware", "upstreamcause.so")
-	if err := writeConfig("../../examples", dir, env, so, "/templates", "s3cret", 8080, 6379, 1); err != nil {
+	if err := writeConfig("../../examples", dir, env, so, "", "/templates", "s3cret", 8080, 6379, 1); err != nil {
 		t.Fatal(err)
 	}
 

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// BenchmarkRealGateway compares the success path of the same API inside a
+// running Tyk gateway, in front of the same 200 upstream:
+//
+//   - baseline: the classic example without any plugin;
+//   - noop: wired to the no-op plugin of scripts/e2e/noopplugin (only when
+//     E2E_BENCH_NOOP=1): what the gateway spends on running any Go plugin
+//     with a pre hook, a response hook and an analytics plugin;
+//   - lean: upstreamcause without its optional response hook;
+//   - full: the classic example as it is (pre, response and analytics hooks).
+//
+// scripts/e2e.sh runs it with E2E_BENCH=1, setting E2E_BENCH_GW (the
+// gateway's base URL) and E2E_BENCH_PID (the gateway's pid); without them it
+// is skipped. It alternates blocks of requests to the APIs (4 concurrent
+// keep-alive clients each), so that all see the same machine, and reports
+// over the whole run, for each API X but the baseline: X-ratio, its
+// throughput over the baseline's (1 = no cost); and for each API the
+// gateway's CPU time per request, X-cpu-us/req (all threads of the gateway
+// process, from /proc/<pid>/task/*/schedstat). With the no-op API it also
+// reports plugin-cpu-us/req: full minus noop, the CPU upstreamcause itself
+// adds per request.
+func BenchmarkRealGateway(b *testing.B) {
+	gw, pid := os.Getenv("E2E_BENCH_GW"), os.Getenv("E2E_BENCH_PID")
+	if gw == "" || pid == "" {
+		b.Skip("run by scripts/e2e.sh with E2E_BENCH=1 (needs a running gateway)")
+	}
+	type side struct {
+		name     string
+		url      string
+		wall     time.Duration
+		cpu      time.Duration
+		requests int
+	}
+	sides := []*side{
+		{name: "baseline", url: gw + baselinePath + "bench"},
+		{name: "lean", url: gw + leanPath + "bench"},
+		{name: "full", url: gw + listenPath(KindClassic, benchCase) + "bench"},
+	}
+	if os.Getenv("E2E_BENCH_NOOP") == "1" {
+		sides = append(sides, &side{name: "noop", url: gw + noopPath + "bench"})
+	}
+	const workers = 4
+	clients := make([]*http.Client, workers)
+	for i := range clients {
+		clients[i] = newClient()
+	}
+	run := func(s *side, n int) {
+		cpu0, err := processCPU(pid)
+		if err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		var wg sync.WaitGroup
+		errs := make(chan error, workers)
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func(c *http.Client, n int) {
+				defer wg.Done()
+				for i := 0; i < n; i++ {
+					res, err := c.Get(s.url)
+					if err != nil {
+						errs <- err
+						return
+					}
+					io.Copy(io.Discard, res.Body)
+					res.Body.Close()
+					if res.StatusCode != 200 {
+						errs <- &statusError{s.url, res.StatusCode}
+						return
+					}
+				}
+			}(clients[w], n/workers)
+		}
+		wg.Wait()
+		s.wall += time.Since(start)
+		cpu1, err := processCPU(pid)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.cpu += cpu1 - cpu0
+		s.requests += n / workers * workers
+		select {
+		case err := <-errs:
+			b.Fatal(err)
+		default:
+		}
+	}
+	for _, s := range sides { // warm up: connections, the gateway's caches
+		run(s, 200)
+		s.wall, s.cpu, s.requests = 0, 0, 0
+	}
+	const block = 200
+	b.ResetTimer()
+	for done, round := 0, 0; done < b.N; done, round = done+block, round+1 {
+		// Rotate the order, so that no API always follows the same one.
+		for i := range sides {
+			run(sides[(i+round)%len(sides)], block)
+		}
+	}
+	b.StopTimer()
+	per := func(d time.Duration, n int) float64 { return float64(d) / float64(n) }
+	base := sides[0]
+	cpu := map[string]float64{}
+	for _, s := range sides {
+		cpu[s.name] = per(s.cpu, s.requests) / 1e3
+		b.ReportMetric(cpu[s.name], s.name+"-cpu-us/req")
+		if s != base {
+			b.ReportMetric(per(base.wall, base.requests)/per(s.wall, s.requests), s.name+"-ratio")
+		}
+	}
+	if _, ok := cpu["noop"]; ok {
+		b.ReportMetric(cpu["full"]-cpu["noop"], "plugin-cpu-us/req")
+	}
+}
+
+type statusError struct {
+	url    string
+	status int
+}
+
+func (e *statusError) Error() string { return e.url + ": status " + strconv.Itoa(e.status) }
+
+// processCPU returns the CPU time all threads of process pid have used, from
+// the first field (nanoseconds on the CPU) of /proc/<pid>/task/*/schedstat.
+// Threads that ended since the last call are not counted; the Go runtime
+// keeps its threads.
+func processCPU(pid string) (time.Duration, error) {
+	files, err := filepath.Glob("/proc/" + pid + "/task/*/schedstat")
+	if err != nil || len(files) == 0 {
+		return 0, &os.PathError{Op: "glob", Path: "/proc/" + pid + "/task/*/schedstat", Err: os.ErrNotExist}
+	}
+	var total time.Duration
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			continue // the thread ended
+		}
+		ns, err := strconv.ParseInt(strings.Fields(string(raw))[0], 10, 64)
+		if err != nil {
+			return 0, err
+		}
+		total += time.Duration(ns)
+	}
+	return total, nil
+}
