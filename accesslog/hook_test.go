@@ -27,6 +27,7 @@ type gateway struct {
 	seen   *test.Hook
 	tr     *http.Transport
 	usePre bool
+	noResp bool // the API has no response hook
 	v512   bool // write the gateway's own response_flag like Tyk 5.12
 }
 
@@ -76,7 +77,9 @@ func (g *gateway) serve(ctx context.Context, method, target string) logrus.Field
 			status = 500
 		}
 	} else {
-		g.hook.Response(res)
+		if !g.noResp {
+			g.hook.Response(res)
+		}
 		status = res.StatusCode
 		if _, cerr := io.Copy(io.Discard, res.Body); cerr != nil {
 			g.log.WithFields(logrus.Fields{"prefix": "proxy", "api_id": "api1", "org_id": "org1"}).
@@ -254,6 +257,23 @@ func TestBodyCopyFailure(t *testing.T) {
 	d := g.serve(context.Background(), "GET", "http://"+addr+"/")
 	if d["status"] != 200 || d["upstream_error_phase"] != "response_body" || d["upstream_flag"] == nil {
 		t.Fatalf("mid-body failure not written: %v", d)
+	}
+}
+
+func TestBodyCopyFailureWithoutResponseHook(t *testing.T) {
+	g := newGateway(t, testConfig())
+	g.noResp = true
+	addr := listen(t, func(c net.Conn) {
+		http.ReadRequest(bufio.NewReader(c))
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n"+strings.Repeat("x", 1000))
+		time.Sleep(20 * time.Millisecond)
+		c.(*net.TCPConn).SetLinger(0)
+		c.Close()
+	})
+	d := g.serve(context.Background(), "GET", "http://"+addr+"/")
+	if d["status"] != 200 || d["upstream_flag"] != "URR" || d["upstream_error_phase"] != "response_body" ||
+		d["upstream_error_detail"] != "connection_reset_during_body" {
+		t.Fatalf("mid-body failure without the response hook: %v", d)
 	}
 }
 
