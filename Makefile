@@ -31,7 +31,7 @@ test-root:
 
 # The goplugin build in the workspace: the plugin loaded into the test host.
 test-workspace:
-	cd $(TESTHOST) && $(WORK) $(GO) vet -tags goplugin . ./tykstub/tyk/... ./tykstub/tyk-pump/...
+	cd $(TESTHOST) && $(WORK) $(GO) vet -tags goplugin . ../../plugin ../../scripts/e2e/noopplugin ./tykstub/tyk/... ./tykstub/tyk-pump/...
 	cd $(TESTHOST) && $(WORK) $(GO) test -race -tags goplugin .
 
 bench:
