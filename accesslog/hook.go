@@ -105,9 +105,15 @@ func (h *Hook) janitor() {
 		case <-h.stop:
 			return
 		case now := <-t.C:
-			h.reg.sweep(now, &h.cfg)
+			h.sweep(now)
 		}
 	}
+}
+
+// sweep runs one janitor pass; a panic in it must not take the gateway down.
+func (h *Hook) sweep(now time.Time) {
+	defer h.recoverPanic()
+	h.reg.sweep(now, &h.cfg)
 }
 
 // Close stops the janitor goroutine. The hook keeps working, without it. A
