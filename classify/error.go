@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"reflect"
+	"sync"
 	"syscall"
 )
 
@@ -294,6 +295,23 @@ func alertCode(e error) (uint8, bool) {
 // golang.org/x/net/http2 (StreamError, GoAwayError), whose Error()
 // allocates: a stream reset by the upstream (Cause "received from peer") is
 // kStreamReset, another stream error kMalformed, a GOAWAY kGoAway.
+// causeFields caches, per HTTP/2 stream error type, the index of its Cause
+// field (-1: none): looking a field up by reflection allocates, reading it by
+// index does not.
+var causeFields sync.Map // reflect.Type -> int
+
+func causeIndex(t reflect.Type) int {
+	if v, ok := causeFields.Load(t); ok {
+		return v.(int)
+	}
+	i := -1
+	if f, ok := t.FieldByName("Cause"); ok && len(f.Index) == 1 {
+		i = f.Index[0]
+	}
+	causeFields.Store(t, i)
+	return i
+}
+
 func h2Kind(e error) kind {
 	t := reflect.TypeOf(e)
 	if t.Kind() != reflect.Struct {
@@ -306,23 +324,17 @@ func h2Kind(e error) kind {
 	default:
 		return kNone
 	}
-	for i := 0; i < t.NumField(); i++ {
-		if t.Field(i).Name != "Cause" {
-			continue
-		}
+	if i := causeIndex(t); i >= 0 {
 		// Cause is http2errFromPeer, an *errors.errorString.
 		c := reflect.ValueOf(e).Field(i)
-		if c.Kind() != reflect.Interface || c.IsNil() {
-			break
+		if c.Kind() == reflect.Interface && !c.IsNil() {
+			if c = c.Elem(); c.Kind() == reflect.Pointer && !c.IsNil() {
+				if c = c.Elem(); c.Kind() == reflect.Struct && c.NumField() == 1 && c.Field(0).Kind() == reflect.String &&
+					c.Field(0).String() == "received from peer" {
+					return kStreamReset
+				}
+			}
 		}
-		if c = c.Elem(); c.Kind() != reflect.Pointer || c.IsNil() {
-			break
-		}
-		if c = c.Elem(); c.Kind() == reflect.Struct && c.NumField() == 1 && c.Field(0).Kind() == reflect.String &&
-			c.Field(0).String() == "received from peer" {
-			return kStreamReset
-		}
-		break
 	}
 	return kMalformed
 }
