@@ -27,8 +27,9 @@
 # the gateway with a tyk.conf and one classic and one OAS API per upstream
 # case, all made from examples/. It sends each demo case through both APIs
 # and checks each access-log entry and analytics record against what
-# internal/testhost/cases_test.go expects. Nothing leaves the machine: the
-# namespace has no other interface. Exit status 0 when everything matches.
+# internal/cases expects (as the test host's tests do). Nothing leaves the
+# machine: the namespace has no other interface. Exit status 0 when
+# everything matches.
 set -euo pipefail
 
 log() { printf 'e2e: %s\n' "$*" >&2; }

@@ -11,6 +11,8 @@ import (
 	"github.com/sirupsen/logrus"
 
 	tyklog "github.com/TykTechnologies/tyk/log"
+
+	"github.com/upstreamcause/tyk-upstream-cause/internal/cases"
 )
 
 // BenchmarkSuccessPath measures a successful request through the host to the
@@ -63,7 +65,7 @@ func BenchmarkSuccessPathInterleaved(b *testing.B) {
 	mk := func(p *Plugin, hooks logrus.LevelHooks) *side {
 		h, srv := newTestHost(b, Tyk58, p)
 		h.opts.KeepRecords = false
-		return &side{hooks: hooks, url: srv.URL + "/case/ok/bench", client: NewClient()}
+		return &side{hooks: hooks, url: srv.URL + "/case/ok/bench", client: cases.NewClient()}
 	}
 	sides := []*side{mk(nil, noHooks), mk(testPlugin, withHooks)}
 	run := func(s *side, n int) {
@@ -72,7 +74,7 @@ func BenchmarkSuccessPathInterleaved(b *testing.B) {
 		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &before)
 		start := time.Now()
 		for i := 0; i < n; i++ {
-			if status, err := Send(s.client, s.url, http.MethodGet, 0); err != nil || status != 200 {
+			if status, err := cases.Send(s.client, s.url, http.MethodGet, 0); err != nil || status != 200 {
 				b.Fatalf("status %d, err %v", status, err)
 			}
 		}
@@ -114,11 +116,11 @@ func BenchmarkSuccessPathInterleaved(b *testing.B) {
 func benchSuccess(b *testing.B, p *Plugin) float64 {
 	h, srv := newTestHost(b, Tyk58, p)
 	h.opts.KeepRecords = false
-	client := NewClient()
+	client := cases.NewClient()
 	defer client.CloseIdleConnections()
 	url := srv.URL + "/case/ok/bench"
 	for i := 0; i < 10; i++ { // open the connections
-		if status, err := Send(client, url, http.MethodGet, 0); err != nil || status != 200 {
+		if status, err := cases.Send(client, url, http.MethodGet, 0); err != nil || status != 200 {
 			b.Fatalf("warm-up: status %d, err %v", status, err)
 		}
 	}
@@ -128,7 +130,7 @@ func benchSuccess(b *testing.B, p *Plugin) float64 {
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &before)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if status, err := Send(client, url, http.MethodGet, 0); err != nil || status != 200 {
+		if status, err := cases.Send(client, url, http.MethodGet, 0); err != nil || status != 200 {
 			b.Fatalf("status %d, err %v", status, err)
 		}
 	}

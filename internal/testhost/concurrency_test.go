@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/upstreamcause/tyk-upstream-cause/internal/cases"
 )
 
 // TestConcurrentMixed sends 1,000 requests, successes and failures of many
@@ -18,7 +20,7 @@ import (
 func TestConcurrentMixed(t *testing.T) {
 	const total, workers = 1000, 64
 	h, srv := newTestHost(t, Tyk58, testPlugin)
-	h1, h2 := NewClient(), h2cClient()
+	h1, h2 := cases.NewClient(), h2cClient()
 	defer h1.CloseIdleConnections()
 	defer h2.CloseIdleConnections()
 
@@ -28,12 +30,12 @@ func TestConcurrentMixed(t *testing.T) {
 		c string
 		n int
 	}{
-		{CaseOK, 6}, {CaseDNSOK, 1}, {CaseIdleClose, 2},
-		{CaseRefused, 2}, {CaseResetBeforeResponse, 2}, {CaseStatus503, 2},
-		{CaseIntermediary502, 1}, {CaseTLSUnknownAuthority, 1}, {CaseTLSExpired, 1},
-		{CaseTLSWrongHost, 1}, {CaseTLSToPlain, 1}, {CaseDNSNXDomain, 1},
-		{CaseDNSServFail, 1}, {CaseResetMidBody, 1}, {CaseHeaderTimeout, 1},
-		{CaseConnectTimeout, 1},
+		{cases.OK, 6}, {cases.DNSOK, 1}, {cases.IdleClose, 2},
+		{cases.Refused, 2}, {cases.ResetBeforeResponse, 2}, {cases.Status503, 2},
+		{cases.Intermediary502, 1}, {cases.TLSUnknownAuthority, 1}, {cases.TLSExpired, 1},
+		{cases.TLSWrongHost, 1}, {cases.TLSToPlain, 1}, {cases.DNSNXDomain, 1},
+		{cases.DNSServFail, 1}, {cases.ResetMidBody, 1}, {cases.HeaderTimeout, 1},
+		{cases.ConnectTimeout, 1},
 	}
 	var cycle []string
 	for _, m := range mix {
@@ -69,7 +71,7 @@ func TestConcurrentMixed(t *testing.T) {
 				if j.proto == "h2c" {
 					client = h2
 				}
-				if _, err := Send(client, srv.URL+j.path, http.MethodGet, 0); err != nil && j.c != CaseResetMidBody {
+				if _, err := cases.Send(client, srv.URL+j.path, http.MethodGet, 0); err != nil && j.c != cases.ResetMidBody {
 					mu.Lock()
 					sendErrs = append(sendErrs, j.path+": "+err.Error())
 					mu.Unlock()
@@ -125,7 +127,7 @@ func TestConcurrentMixed(t *testing.T) {
 			bad = append(bad, fmt.Sprintf("%s: %d analytics records", j.path, len(tags[j.path])))
 			continue
 		}
-		if d := caseWant[j.c].check(es[0], hosts[j.c], tags[j.path][0], false); len(d) > 0 {
+		if d := cases.WantByCase[j.c].Check(es[0].Data, hosts[j.c], tags[j.path][0], true, nil); len(d) > 0 {
 			bad = append(bad, j.path+": "+strings.Join(d, "; "))
 			perCase[j.c]++
 		}

@@ -22,6 +22,8 @@ import (
 
 	"github.com/TykTechnologies/tyk-pump/analytics"
 	tyklog "github.com/TykTechnologies/tyk/log"
+
+	"github.com/upstreamcause/tyk-upstream-cause/internal/cases"
 )
 
 // The gateway versions the host can imitate.
@@ -31,7 +33,7 @@ const (
 )
 
 // UpstreamHeader names the request header that picks the upstream: a case
-// name of CaseURLs (e.g. "refused") or an absolute http(s) URL. Without it
+// name of cases.URLs (e.g. "refused") or an absolute http(s) URL. Without it
 // the upstream is picked by the path /case/<name>/...
 const UpstreamHeader = "X-Test-Upstream"
 
@@ -530,7 +532,7 @@ func TykTransport(dialer *net.Dialer, rootCAs *x509.CertPool, headerTimeout time
 	d := *dialer
 	inner := d.Control
 	d.Control = func(network, address string, c syscall.RawConn) error {
-		if err := loopbackOnly(address); err != nil {
+		if err := cases.LoopbackOnly(address); err != nil {
 			return err
 		}
 		if inner != nil {
@@ -546,15 +548,4 @@ func TykTransport(dialer *net.Dialer, rootCAs *x509.CertPool, headerTimeout time
 		MaxIdleConnsPerHost:   100,
 		IdleConnTimeout:       90 * time.Second,
 	}
-}
-
-func loopbackOnly(address string) error {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		return err
-	}
-	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("testhost: refusing to dial %s: not a loopback address", address)
-	}
-	return nil
 }

@@ -17,6 +17,7 @@ import (
 
 	tyklog "github.com/TykTechnologies/tyk/log"
 
+	"github.com/upstreamcause/tyk-upstream-cause/internal/cases"
 	"github.com/upstreamcause/tyk-upstream-cause/internal/upstreams"
 )
 
@@ -79,7 +80,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	logger.SetFormatter(tap)
 	defer logger.SetFormatter(inner)
 
-	host, err := NewHost(Options{Tyk: *tyk, Plugin: p, Transport: transport, Upstreams: CaseURLs(ups)})
+	host, err := NewHost(Options{Tyk: *tyk, Plugin: p, Transport: transport, Upstreams: cases.URLs(ups)})
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 2
@@ -95,7 +96,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer srv.Close()
-	urls := CaseURLs(ups)
+	urls := cases.URLs(ups)
 	names := make([]string, 0, len(urls))
 	for n := range urls {
 		names = append(names, n)
@@ -110,52 +111,3 @@ func run(args []string, stdout, stderr io.Writer) int {
 	<-ctx.Done()
 	return 0
 }
-
-// CaseURLs maps the case names used in paths (/case/<name>/...) to the
-// upstreams of s.
-func CaseURLs(s *upstreams.Set) map[string]string {
-	m := map[string]string{
-		CaseOK:                  s.OK,
-		CaseRefused:             s.Refused,
-		CaseConnectTimeout:      s.ConnectTimeout,
-		CaseHeaderTimeout:       s.HeaderTimeout,
-		CaseResetBeforeResponse: s.ResetBeforeResponse,
-		CaseIdleClose:           s.IdleClose,
-		CaseTLSUnknownAuthority: s.TLSUnknownAuthority,
-		CaseTLSExpired:          s.TLSExpired,
-		CaseTLSWrongHost:        s.TLSWrongHost,
-		CaseTLSToPlain:          s.TLSToPlain,
-		CaseDNSNXDomain:         s.DNSNXDomain,
-		CaseDNSServFail:         s.DNSServFail,
-		CaseDNSOK:               s.DNSOK,
-		CaseStatus503:           s.Status503,
-		CaseIntermediary502:     s.Intermediary502,
-		CaseResetMidBody:        s.ResetMidBody,
-	}
-	for k, v := range m {
-		if v == "" {
-			delete(m, k)
-		}
-	}
-	return m
-}
-
-// The case names.
-const (
-	CaseOK                  = "ok"
-	CaseRefused             = "refused"
-	CaseConnectTimeout      = "connect_timeout"
-	CaseHeaderTimeout       = "header_timeout"
-	CaseResetBeforeResponse = "reset_before_response"
-	CaseIdleClose           = "idle_close"
-	CaseTLSUnknownAuthority = "tls_unknown_authority"
-	CaseTLSExpired          = "tls_expired"
-	CaseTLSWrongHost        = "tls_wrong_host"
-	CaseTLSToPlain          = "tls_to_plain"
-	CaseDNSNXDomain         = "dns_nxdomain"
-	CaseDNSServFail         = "dns_servfail"
-	CaseDNSOK               = "dns_ok"
-	CaseStatus503           = "status_503"
-	CaseIntermediary502     = "intermediary_502"
-	CaseResetMidBody        = "reset_mid_body"
-)

@@ -24,6 +24,7 @@ import (
 
 	tyklog "github.com/TykTechnologies/tyk/log"
 
+	"github.com/upstreamcause/tyk-upstream-cause/internal/cases"
 	"github.com/upstreamcause/tyk-upstream-cause/internal/upstreams"
 )
 
@@ -209,7 +210,7 @@ func casePath(c, label string) string {
 func newTestHost(t testing.TB, tyk string, plugin *Plugin) (*Host, *Server) {
 	t.Helper()
 	tr := TykTransport(testUps.Dialer(testDialTimeout), testUps.RootCAs, testHeaderTimeout)
-	h, err := NewHost(Options{Tyk: tyk, Plugin: plugin, Transport: tr, Upstreams: CaseURLs(testUps), KeepRecords: true})
+	h, err := NewHost(Options{Tyk: tyk, Plugin: plugin, Transport: tr, Upstreams: cases.URLs(testUps), KeepRecords: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +232,7 @@ func h2cClient() *http.Client {
 	return &http.Client{Transport: &http2.Transport{
 		AllowHTTP: true,
 		DialTLSContext: func(ctx context.Context, network, addr string, _ *tls.Config) (net.Conn, error) {
-			if err := loopbackOnly(addr); err != nil {
+			if err := cases.LoopbackOnly(addr); err != nil {
 				return nil, err
 			}
 			return d.DialContext(ctx, network, addr)
@@ -239,23 +240,10 @@ func h2cClient() *http.Client {
 	}}
 }
 
-// errorKeys are the fields the plugin writes into a failed request's entry
-// (5.8 mode also gets the compat keys); a success entry has none of them.
-var errorKeys = []string{
-	"error", "upstream_flag", "upstream_error_type", "upstream_error_detail",
-	"upstream_error_phase", "upstream_error_source", "upstream_intermediary",
-	"upstream_target", "upstream_peer", "upstream_attempts",
-	"upstream_conn_reused", "upstream_conn_idle_ms", "upstream_dns_ms",
-	"upstream_connect_ms", "upstream_tls_ms", "upstream_request_write_ms",
-	"upstream_response_headers_ms", "gateway_node",
-	"response_flag", "response_code_details", "error_source", "error_target",
-	"upstream_status",
-}
-
 // presentErrorKeys lists the error keys e carries, sorted.
 func presentErrorKeys(e entry) []string {
 	var ks []string
-	for _, k := range errorKeys {
+	for _, k := range cases.ErrorKeys {
 		if _, ok := e.Data[k]; ok {
 			ks = append(ks, k)
 		}

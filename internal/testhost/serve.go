@@ -10,6 +10,8 @@ import (
 	"github.com/sirupsen/logrus"
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/h2c"
+
+	"github.com/upstreamcause/tyk-upstream-cause/internal/cases"
 )
 
 // Server serves a Host on a loopback listener, HTTP/1.1 and h2c (HTTP/2
@@ -25,7 +27,7 @@ type Server struct {
 // Serve starts serving h on addr, which must be a loopback address
 // ("127.0.0.1:0" picks a free port).
 func Serve(h http.Handler, addr string) (*Server, error) {
-	if err := loopbackOnly(addr); err != nil {
+	if err := cases.LoopbackOnly(addr); err != nil {
 		return nil, err
 	}
 	ln, err := net.Listen("tcp", addr)

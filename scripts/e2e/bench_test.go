@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/upstreamcause/tyk-upstream-cause/internal/cases"
 )
 
 // BenchmarkRealGateway compares the success path of the same API inside a
@@ -55,7 +57,7 @@ func BenchmarkRealGateway(b *testing.B) {
 	const workers = 4
 	clients := make([]*http.Client, workers)
 	for i := range clients {
-		clients[i] = newClient()
+		clients[i] = cases.NewClient()
 	}
 	run := func(s *side, n int) {
 		cpu0, err := processCPU(pid)

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/upstreamcause/tyk-upstream-cause/internal/cases"
 )
 
 // TestConfigFromExamples generates the configuration from the repository's
@@ -74,7 +76,7 @@ func TestExampleWithoutHookFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	broken := strings.Replace(string(raw), "UpstreamCauseAnalytics", "Other", 1)
-	if _, err := apiFromExample(KindClassic, []byte(broken), CaseOK, "http://127.0.0.1:1/", "/x/upstreamcause.so"); err == nil {
+	if _, err := apiFromExample(KindClassic, []byte(broken), cases.OK, "http://127.0.0.1:1/", "/x/upstreamcause.so"); err == nil {
 		t.Error("an example without the analytics hook was accepted")
 	}
 }

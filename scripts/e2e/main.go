@@ -12,7 +12,8 @@
 //	e2e run    -gw http://127.0.0.1:8080 -log gateway.log -redis 127.0.0.1:6379 …
 //	    sends one request per demo case through the gateway, then checks each
 //	    request's access-log entry and analytics record against the values
-//	    internal/testhost/cases_test.go expects; exits 1 on any difference.
+//	    internal/cases expects (the test host's tests check the same);
+//	    exits 1 on any difference.
 //
 // All addresses are on loopback; scripts/e2e.sh runs the three inside a
 // network namespace of its own whose resolv.conf names 127.0.0.1.

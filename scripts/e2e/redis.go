@@ -8,12 +8,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/upstreamcause/tyk-upstream-cause/internal/cases"
 )
 
 // redisLRange returns LRANGE key 0 -1 from the Redis server at addr, using
 // the plain RESP protocol (one command, no client library).
 func redisLRange(addr, key string) ([][]byte, error) {
-	if err := loopbackOnly(addr); err != nil {
+	if err := cases.LoopbackOnly(addr); err != nil {
 		return nil, err
 	}
 	c, err := net.DialTimeout("tcp", addr, 2*time.Second)

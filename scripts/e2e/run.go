@@ -9,7 +9,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -18,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/upstreamcause/tyk-upstream-cause/internal/cases"
 )
 
 // analyticsKey is the Redis list the gateway appends its analytics records
@@ -39,11 +40,11 @@ var pluginLoadErrors = []string{
 type sent struct {
 	kind   string
 	n      int
-	dc     demoCase
+	dc     cases.DemoCase
 	method string
 	path   string
 	token  string // the last path segment, unique in the run
-	want   want
+	want   cases.Want
 	status int   // what the client got (0: no answer)
 	err    error // the client's error, if any
 }
@@ -71,7 +72,7 @@ func run(args []string) int {
 		return 2
 	}
 	base, err := url.Parse(*gw)
-	if err != nil || loopbackOnly(base.Host) != nil {
+	if err != nil || cases.LoopbackOnly(base.Host) != nil {
 		fmt.Fprintf(os.Stderr, "e2e run: -gw %q is not a loopback URL\n", *gw)
 		return 2
 	}
@@ -89,7 +90,7 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "e2e run:", err)
 		return 1
 	}
-	client := newClient()
+	client := cases.NewClient()
 	defer client.CloseIdleConnections()
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(os.Stderr, "e2e run: "+format+"\n", a...)
@@ -135,9 +136,9 @@ func run(args []string) int {
 				return nil // reported below
 			}
 			probe++
-			return expectStatus(client, http.MethodGet, fmt.Sprintf("%s%sprobe-%d", *gw, listenPath(kind, CaseOK), probe), "", nil, http.StatusOK)
+			return expectStatus(client, http.MethodGet, fmt.Sprintf("%s%sprobe-%d", *gw, listenPath(kind, cases.OK), probe), "", nil, http.StatusOK)
 		}); err != nil {
-			return fail("the %s API of case %q does not answer 200: %v", kind, CaseOK, err)
+			return fail("the %s API of case %q does not answer 200: %v", kind, cases.OK, err)
 		}
 	}
 	if len(logProblems(*logFile)) > 0 {
@@ -147,25 +148,22 @@ func run(args []string) int {
 	// 3. One request per demo case and kind, in the demo's order.
 	var reqs []*sent
 	for _, kind := range kindList {
-		for i, dc := range demoCases {
-			method := dc.Method
-			if method == "" {
-				method = http.MethodGet
-			}
+		for i, dc := range cases.Demo {
+			method := dc.HTTPMethod()
 			if env["URL_"+dc.Case] == "" {
 				return fail("the upstreams have no case %q", dc.Case)
 			}
 			lp := listenPath(kind, dc.Case)
 			if dc.Warm {
 				warm := fmt.Sprintf("%swarm-%s-%d", lp, kind, i+1)
-				if status, err := send(client, *gw+warm, http.MethodGet, 0); err != nil || status != http.StatusOK {
+				if status, err := cases.Send(client, *gw+warm, http.MethodGet, 0); err != nil || status != http.StatusOK {
 					return fail("warm-up %s: status %d, err %v", warm, status, err)
 				}
 			}
-			s := &sent{kind: kind, n: i + 1, dc: dc, method: method, want: wantFor(dc)}
+			s := &sent{kind: kind, n: i + 1, dc: dc, method: method, want: cases.WantFor(dc)}
 			s.token = fmt.Sprintf("e2e-%s-%d", kind, i+1)
 			s.path = lp + s.token
-			s.status, s.err = send(client, *gw+s.path, method, dc.Cancel)
+			s.status, s.err = cases.Send(client, *gw+s.path, method, dc.Cancel)
 			reqs = append(reqs, s)
 		}
 	}
@@ -205,8 +203,8 @@ func run(args []string) int {
 	passed, failed := 0, 0
 	for _, s := range reqs {
 		var bad []string
-		if s.dc.Cancel == 0 && s.status != s.want.status {
-			bad = append(bad, fmt.Sprintf("client got status %d (err %v), want %d", s.status, s.err, s.want.status))
+		if s.dc.Cancel == 0 && s.status != s.want.Status {
+			bad = append(bad, fmt.Sprintf("client got status %d (err %v), want %d", s.status, s.err, s.want.Status))
 		}
 		e := entries[s.token]
 		host := ""
@@ -227,11 +225,11 @@ func run(args []string) int {
 		if e == nil {
 			bad = append(bad, "no access-log entry for "+s.path)
 		} else {
-			var says *gatewaySays
-			if g, ok := tyk512Says[requestKey(s.dc)]; ok && tyk512 {
+			var says *cases.GatewaySays
+			if g, ok := cases.Tyk512Says[cases.RequestKey(s.dc)]; ok && tyk512 {
 				says = &g
 			}
-			bad = append(bad, s.want.check(e, host, tags, rec != nil, says)...)
+			bad = append(bad, s.want.Check(e, host, tags, rec != nil, says)...)
 		}
 		if len(bad) == 0 {
 			passed++
@@ -262,106 +260,6 @@ func run(args []string) int {
 		return 1
 	}
 	return 0
-}
-
-// check compares one access-log entry and the tags of its analytics record
-// with w, as internal/testhost/cases_test.go's want.check does. says is what
-// the gateway itself writes for this request (Tyk 5.12+), which the plugin
-// must keep; nil means the gateway wrote no classification of its own (5.8
-// to 5.11, or a failure 5.12 does not classify), so the plugin's compat keys
-// are checked instead.
-func (w want) check(e map[string]any, upstreamHost string, tags []string, haveRecord bool, says *gatewaySays) []string {
-	var bad []string
-	eq := func(k, v string) {
-		got, ok := e[k]
-		switch {
-		case v == "" && ok:
-			bad = append(bad, fmt.Sprintf("%s = %v, want absent", k, got))
-		case v != "" && !ok:
-			bad = append(bad, fmt.Sprintf("%s absent, want %q", k, v))
-		case v != "" && fmt.Sprint(got) != v:
-			bad = append(bad, fmt.Sprintf("%s = %q, want %q", k, fmt.Sprint(got), v))
-		}
-	}
-	eq("status", strconv.Itoa(w.status))
-	if w.ok {
-		var present []string
-		for _, k := range errorKeys {
-			if _, ok := e[k]; ok {
-				present = append(present, k)
-			}
-		}
-		if len(present) > 0 {
-			bad = append(bad, "success entry carries "+strings.Join(present, ", "))
-		}
-		for _, tag := range tags {
-			if strings.HasPrefix(tag, "upstream_") {
-				bad = append(bad, "success record tagged "+tag)
-			}
-		}
-		return bad
-	}
-	eq("upstream_flag", w.flag)
-	eq("upstream_error_type", w.typ)
-	eq("upstream_error_detail", w.detail)
-	eq("upstream_error_phase", w.phase)
-	eq("upstream_error_source", w.source)
-	eq("upstream_intermediary", w.intermediary)
-	if !w.noError {
-		if s, _ := e["error"].(string); s == "" {
-			bad = append(bad, "error absent or empty")
-		}
-	}
-	if w.flag != "CDC" {
-		eq("upstream_target", upstreamHost)
-	}
-	if says == nil {
-		// Tyk 5.12's keys, written by the plugin.
-		eq("response_flag", w.flag)
-		eq("response_code_details", w.detail)
-		if w.flag == "URS" {
-			eq("error_source", "Upstream")
-			eq("upstream_status", strconv.Itoa(w.status))
-		} else {
-			eq("error_source", "ReverseProxy")
-		}
-		if w.flag != "CDC" {
-			eq("error_target", upstreamHost)
-		}
-	} else {
-		// The gateway's own keys, kept as it wrote them.
-		oneOf := func(k, alts string) {
-			got := fmt.Sprint(e[k])
-			for _, a := range strings.Split(alts, "|") {
-				if got == a {
-					return
-				}
-			}
-			bad = append(bad, fmt.Sprintf("%s = %q, want the gateway's %q", k, got, alts))
-		}
-		oneOf("response_flag", says.flag)
-		oneOf("response_code_details", says.details)
-		oneOf("error_source", says.source)
-		if w.flag == "URS" {
-			eq("upstream_status", strconv.Itoa(w.status))
-		}
-		// 5.12 writes host:port and, for a transport error, the path.
-		if t, _ := e["error_target"].(string); t != upstreamHost && !strings.HasPrefix(t, upstreamHost+"/") {
-			bad = append(bad, fmt.Sprintf("error_target = %q, want the gateway's %q or %q+path", t, upstreamHost, upstreamHost))
-		}
-	}
-	if haveRecord {
-		wantTags := []string{"upstream_flag:" + w.flag, "upstream_error_phase:" + w.phase, "upstream_error_source:" + w.source}
-		if w.typ != "" {
-			wantTags = append(wantTags, "upstream_error_type:"+w.typ)
-		}
-		for _, wt := range wantTags {
-			if !contains(tags, wt) {
-				bad = append(bad, fmt.Sprintf("analytics tags %q lack %q", tags, wt))
-			}
-		}
-	}
-	return bad
 }
 
 // summary is the part of an entry the run prints for every request.
@@ -518,52 +416,6 @@ func atLeast(version string, major, minor int) (bool, error) {
 		return false, fmt.Errorf("version %q is not vX.Y.Z", version)
 	}
 	return ma > major || (ma == major && mi >= minor), nil
-}
-
-// newClient returns a keep-alive HTTP/1.1 client that dials only loopback
-// addresses.
-func newClient() *http.Client {
-	d := &net.Dialer{Timeout: 5 * time.Second}
-	return &http.Client{Transport: &http.Transport{
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			if err := loopbackOnly(addr); err != nil {
-				return nil, err
-			}
-			return d.DialContext(ctx, network, addr)
-		},
-		MaxIdleConnsPerHost: 16,
-		IdleConnTimeout:     90 * time.Second,
-	}}
-}
-
-// send sends one request and reads the whole answer, like the demo's Send:
-// a POST carries a small JSON body; cancel > 0 abandons the request after
-// that long.
-func send(c *http.Client, u, method string, cancel time.Duration) (int, error) {
-	ctx := context.Background()
-	if cancel > 0 {
-		var stop context.CancelFunc
-		ctx, stop = context.WithTimeout(ctx, cancel)
-		defer stop()
-	}
-	var body io.Reader
-	if method == http.MethodPost {
-		body = strings.NewReader(`{"order":42}`)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, body)
-	if err != nil {
-		return 0, err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	res, err := c.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer res.Body.Close()
-	_, err = io.Copy(io.Discard, res.Body)
-	return res.StatusCode, err
 }
 
 // expectStatus sends a request (with the gateway secret, if any) and fails

@@ -15,6 +15,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/upstreamcause/tyk-upstream-cause/internal/cases"
 	"github.com/upstreamcause/tyk-upstream-cause/internal/upstreams"
 )
 
@@ -30,7 +31,7 @@ func serve(args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if err := loopbackOnly(*dnsListen); *dnsListen != "" && err != nil {
+	if err := cases.LoopbackOnly(*dnsListen); *dnsListen != "" && err != nil {
 		fmt.Fprintln(os.Stderr, "e2e serve:", err)
 		return 2
 	}
@@ -43,7 +44,7 @@ func serve(args []string) int {
 	defer ups.Close()
 
 	lines := []string{}
-	urls := caseURLs(ups)
+	urls := cases.URLs(ups)
 	names := make([]string, 0, len(urls))
 	for n := range urls {
 		names = append(names, n)
@@ -89,18 +90,6 @@ func serve(args []string) int {
 	defer stop()
 	<-ctx.Done()
 	return 0
-}
-
-// loopbackOnly refuses an address whose host is not a loopback IP.
-func loopbackOnly(addr string) error {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return err
-	}
-	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("%q is not a loopback address", addr)
-	}
-	return nil
 }
 
 // forwarder is a DNS server on a fixed loopback address (the one a
