@@ -303,11 +303,17 @@ func TestStateOfARequestWithoutEntryIsNotAttachedToTheNext(t *testing.T) {
 	d := g.serve(context.Background(), "GET", "http://"+ok+"/")
 	assertNoErrorFields(t, d)
 	// And A's state goes away after the grace period.
+	waitPendingZero(t, g.hook)
+}
+
+// waitPendingZero waits up to 2s for the janitor to empty the hook's state.
+func waitPendingZero(t *testing.T, h *accesslog.Hook) {
+	t.Helper()
 	deadline := time.Now().Add(2 * time.Second)
-	for g.hook.Pending() != 0 && time.Now().Before(deadline) {
+	for h.Pending() != 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if n := g.hook.Pending(); n != 0 {
+	if n := h.Pending(); n != 0 {
 		t.Fatalf("pending %d after the grace period", n)
 	}
 }
@@ -325,13 +331,7 @@ func TestStateIsRemovedAfterTheRequestContextEnds(t *testing.T) {
 	if g.hook.Pending() != 1 {
 		t.Fatalf("state removed before the grace period")
 	}
-	deadline := time.Now().Add(2 * time.Second)
-	for g.hook.Pending() != 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if n := g.hook.Pending(); n != 0 {
-		t.Fatalf("pending %d after the grace period", n)
-	}
+	waitPendingZero(t, g.hook)
 }
 
 func TestMethodMismatchIsNotAttached(t *testing.T) {

@@ -34,36 +34,19 @@ const (
 // dropped. The connections that did complete are kept open until close so
 // that the queue stays full.
 func startBlackhole() (_ *blackhole, err error) {
-	syscall.ForkLock.RLock()
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, syscall.IPPROTO_TCP)
-	if err == nil {
-		syscall.CloseOnExec(fd)
-	}
-	syscall.ForkLock.RUnlock()
+	fd, port, err := boundLoopbackSocket()
 	if err != nil {
-		return nil, fmt.Errorf("upstreams: socket: %w", err)
+		return nil, err
 	}
-	b := &blackhole{fd: fd}
+	b := &blackhole{fd: fd, port: port}
 	defer func() {
 		if err != nil {
 			b.close()
 		}
 	}()
-	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-		return nil, fmt.Errorf("upstreams: bind: %w", err)
-	}
 	if err := syscall.Listen(fd, 0); err != nil {
 		return nil, fmt.Errorf("upstreams: listen: %w", err)
 	}
-	sa, err := syscall.Getsockname(fd)
-	if err != nil {
-		return nil, fmt.Errorf("upstreams: getsockname: %w", err)
-	}
-	sa4, ok := sa.(*syscall.SockaddrInet4)
-	if !ok {
-		return nil, errors.New("upstreams: getsockname: not an IPv4 address")
-	}
-	b.port = sa4.Port
 
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(b.port))
 	d := net.Dialer{Timeout: fillDialTimeout, KeepAlive: -1}
@@ -94,32 +77,44 @@ type reservedPort struct {
 // reservePort binds the socket (without SO_REUSEADDR, so no other socket can
 // share the port) and reads its port.
 func reservePort() (*reservedPort, error) {
+	fd, port, err := boundLoopbackSocket()
+	if err != nil {
+		return nil, err
+	}
+	return &reservedPort{fd: fd, port: port}, nil
+}
+
+// boundLoopbackSocket returns a TCP socket (close-on-exec) bound to
+// 127.0.0.1 on a port the kernel picks, without SO_REUSEADDR, and that port.
+// On error nothing is left open.
+func boundLoopbackSocket() (fd, port int, err error) {
 	syscall.ForkLock.RLock()
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, syscall.IPPROTO_TCP)
+	fd, err = syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, syscall.IPPROTO_TCP)
 	if err == nil {
 		syscall.CloseOnExec(fd)
 	}
 	syscall.ForkLock.RUnlock()
 	if err != nil {
-		return nil, fmt.Errorf("upstreams: socket: %w", err)
+		return -1, 0, fmt.Errorf("upstreams: socket: %w", err)
 	}
-	r := &reservedPort{fd: fd}
-	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-		r.close()
-		return nil, fmt.Errorf("upstreams: bind: %w", err)
+	defer func() {
+		if err != nil {
+			syscall.Close(fd)
+		}
+	}()
+	if err = syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		return -1, 0, fmt.Errorf("upstreams: bind: %w", err)
 	}
 	sa, err := syscall.Getsockname(fd)
 	if err != nil {
-		r.close()
-		return nil, fmt.Errorf("upstreams: getsockname: %w", err)
+		return -1, 0, fmt.Errorf("upstreams: getsockname: %w", err)
 	}
 	sa4, ok := sa.(*syscall.SockaddrInet4)
 	if !ok {
-		r.close()
-		return nil, errors.New("upstreams: getsockname: not an IPv4 address")
+		err = errors.New("upstreams: getsockname: not an IPv4 address")
+		return -1, 0, err
 	}
-	r.port = sa4.Port
-	return r, nil
+	return fd, sa4.Port, nil
 }
 
 func (r *reservedPort) close() {
