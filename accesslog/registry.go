@@ -72,17 +72,25 @@ func (g *registry) put(gid int64, req *request, now time.Time, cfg *Config) (old
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old = s.m[gid]
-	if old == nil && g.n.Load() >= g.max {
+	// A new entry reserves its place in the count first, so that inserts
+	// racing on other shards can never take the registry past max.
+	if old == nil && !g.reserve() {
 		g.sweepLocked(s.m, now, cfg)
-		if g.n.Load() >= g.max {
+		if !g.reserve() {
 			return nil, false
 		}
 	}
 	s.m[gid] = req
-	if old == nil {
-		g.n.Add(1)
-	}
 	return old, true
+}
+
+// reserve counts one more entry if that stays within max.
+func (g *registry) reserve() bool {
+	if g.n.Add(1) > g.max {
+		g.n.Add(-1)
+		return false
+	}
+	return true
 }
 
 // sweepLocked drops expired entries of one shard. The shard's lock is held.
