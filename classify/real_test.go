@@ -23,12 +23,14 @@ func TestRealUpstreams(t *testing.T) {
 	}
 	t.Cleanup(s.Close)
 
-	newTransport := func(t *testing.T) *http.Transport {
-		tr := s.Transport(300*time.Millisecond, 500*time.Millisecond)
+	// Only the two timeout cases have short timeouts: a loaded machine must
+	// not turn a DNS or TLS case into a timeout.
+	newTransport := func(t *testing.T) *upstreams.ByHost {
+		tr := s.Transports(300*time.Millisecond, 500*time.Millisecond, s.Transport)
 		t.Cleanup(tr.CloseIdleConnections)
 		return tr
 	}
-	roundTrip := func(t *testing.T, tr *http.Transport, method, url string) (*http.Response, error) {
+	roundTrip := func(t *testing.T, tr http.RoundTripper, method, url string) (*http.Response, error) {
 		var body io.Reader
 		if method == http.MethodPost {
 			body = strings.NewReader("payload")

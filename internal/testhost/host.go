@@ -24,6 +24,7 @@ import (
 	tyklog "github.com/TykTechnologies/tyk/log"
 
 	"github.com/upstreamcause/tyk-upstream-cause/internal/cases"
+	"github.com/upstreamcause/tyk-upstream-cause/internal/upstreams"
 )
 
 // The gateway versions the host can imitate.
@@ -45,7 +46,8 @@ type Options struct {
 	// Plugin holds the hooks; nil runs the gateway without the plugin.
 	Plugin *Plugin
 
-	// Transport makes the upstream round trips; use TykTransport.
+	// Transport makes the upstream round trips; use TykTransports (or
+	// TykTransport).
 	Transport http.RoundTripper
 
 	// Upstreams maps case names to upstream base URLs ("scheme://host:port/").
@@ -548,4 +550,16 @@ func TykTransport(dialer *net.Dialer, rootCAs *x509.CertPool, headerTimeout time
 		MaxIdleConnsPerHost:   100,
 		IdleConnTimeout:       90 * time.Second,
 	}
+}
+
+// TykTransports returns the host's upstream transport for the upstreams of
+// ups: a TykTransport per upstream, the way Tyk builds one per API, where
+// only the connect-timeout case has connect timeout dialTimeout and only the
+// response-header-timeout case has response-header timeout headerTimeout;
+// every other upstream has upstreams.SafeTimeout for both, so that a loaded
+// machine cannot turn a DNS or TLS case into a timeout.
+func TykTransports(ups *upstreams.Set, dialTimeout, headerTimeout time.Duration) *upstreams.ByHost {
+	return ups.Transports(dialTimeout, headerTimeout, func(dial, header time.Duration) *http.Transport {
+		return TykTransport(ups.Dialer(dial), ups.RootCAs, header)
+	})
 }

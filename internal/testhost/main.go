@@ -35,8 +35,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		jsonLog       = fs.Bool("json", false, "log with logrus' JSONFormatter instead of its TextFormatter")
 		demo          = fs.Bool("demo", false, "send one request per failure case and print each enriched access-log line, then exit")
 		listen        = fs.String("listen", "127.0.0.1:8080", "loopback address to serve on (not in -demo)")
-		dialTimeout   = fs.Duration("dial-timeout", 300*time.Millisecond, "upstream connect timeout")
-		headerTimeout = fs.Duration("header-timeout", 500*time.Millisecond, "upstream response-header timeout")
+		dialTimeout   = fs.Duration("dial-timeout", 300*time.Millisecond, "connect timeout of the connect-timeout case (the other upstreams: 30s)")
+		headerTimeout = fs.Duration("header-timeout", 500*time.Millisecond, "response-header timeout of the header-timeout case (the other upstreams: 30s)")
 	)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "testhost: test equipment: loads the plugin .so the way Tyk's goplugin loader does and proxies to the failing upstreams of internal/upstreams on 127.0.0.1; not a product.")
@@ -73,7 +73,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer ups.Close()
-	transport := TykTransport(ups.Dialer(*dialTimeout), ups.RootCAs, *headerTimeout)
+	transport := TykTransports(ups, *dialTimeout, *headerTimeout)
 	defer transport.CloseIdleConnections()
 
 	tap := &Tap{Inner: inner}

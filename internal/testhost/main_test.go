@@ -28,10 +28,12 @@ import (
 	"github.com/upstreamcause/tyk-upstream-cause/internal/upstreams"
 )
 
-// Timeouts of the host's upstream transport in tests.
+// Timeouts of the two timeout cases in tests (every other upstream has
+// upstreams.SafeTimeout). The header timeout leaves the client-gone case
+// (the client leaves after 100 ms) seconds of margin on a loaded machine.
 const (
 	testDialTimeout   = 300 * time.Millisecond
-	testHeaderTimeout = 500 * time.Millisecond
+	testHeaderTimeout = 3 * time.Second
 )
 
 var (
@@ -209,7 +211,7 @@ func casePath(c, label string) string {
 // port. Everything is closed at the end of the test.
 func newTestHost(t testing.TB, tyk string, plugin *Plugin) (*Host, *Server) {
 	t.Helper()
-	tr := TykTransport(testUps.Dialer(testDialTimeout), testUps.RootCAs, testHeaderTimeout)
+	tr := TykTransports(testUps, testDialTimeout, testHeaderTimeout)
 	h, err := NewHost(Options{Tyk: tyk, Plugin: plugin, Transport: tr, Upstreams: cases.URLs(testUps), KeepRecords: true})
 	if err != nil {
 		t.Fatal(err)

@@ -74,10 +74,11 @@ func waitNoLeaks(wait time.Duration) string {
 	}
 }
 
-// transport returns s.Transport(300ms, 500ms) and closes its idle
-// connections when the test ends.
-func transport(t *testing.T, s *Set) *http.Transport {
-	tr := s.Transport(dialTimeout, headerTimeout)
+// transport returns s.Transports(300ms, 500ms, s.Transport) (only the two
+// timeout cases have short timeouts) and closes its idle connections when
+// the test ends.
+func transport(t *testing.T, s *Set) *ByHost {
+	tr := s.Transports(dialTimeout, headerTimeout, s.Transport)
 	t.Cleanup(tr.CloseIdleConnections)
 	return tr
 }
@@ -306,7 +307,7 @@ func (c *connTrace) get() []bool {
 }
 
 // firstOnIdleClose sends the first request of a connection to IdleClose.
-func firstOnIdleClose(t *testing.T, tr *http.Transport) {
+func firstOnIdleClose(t *testing.T, tr http.RoundTripper) {
 	t.Helper()
 	resp, err := roundTrip(t, tr, "GET", shared.IdleClose, nil)
 	if err != nil {
