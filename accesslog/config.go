@@ -1,6 +1,7 @@
 package accesslog
 
 import (
+	"context"
 	"os"
 	"strconv"
 	"strings"
@@ -54,6 +55,15 @@ type Config struct {
 	// ErrorMaxBytes caps the length of the error text written, in bytes,
 	// before escaping. Default 512.
 	ErrorMaxBytes int
+
+	// APIIDOf returns the id of the API a request belongs to, from the
+	// request context the pre hook saw ("" when it carries none); nil when
+	// the host cannot tell. In Tyk it reads the API definition the gateway
+	// puts in the context before the pre hook (ctx.Definition). It is
+	// called only for requests that failed, on their goroutine, to tell
+	// their state from one an earlier request on another API left behind.
+	// Not read from the environment.
+	APIIDOf func(context.Context) string
 }
 
 // DefaultConfig returns the defaults: Tyk field names, compat and timings on,

@@ -26,6 +26,8 @@
 package accesslog
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/http/httptrace"
 	"strings"
@@ -61,6 +63,7 @@ var hookLevels = []logrus.Level{logrus.ErrorLevel, logrus.InfoLevel}
 type Hook struct {
 	cfg       Config
 	reg       *registry
+	pool      sync.Pool // *request with its capture.Trace, for reuse (see release)
 	recovered atomic.Int64
 	stop      chan struct{}
 	stopOnce  sync.Once
@@ -141,44 +144,74 @@ func (h *Hook) recoverPanic() {
 }
 
 // Begin starts the capture of the request r, which must be served on the
-// calling goroutine (Tyk's pre hook): it attaches an httptrace.ClientTrace to
-// r's context (replacing *r with a shallow copy that carries it, which is how
-// a Tyk pre hook passes a context on) and registers the request under the
-// goroutine's id. It does nothing when MaxPending requests are pending.
-func (h *Hook) Begin(r *http.Request) {
+// calling goroutine (Tyk's pre hook), and keeps w, the client-facing
+// writer the pre hook receives: Tyk copies the upstream's response headers
+// into its header map, which is read at the request's end to classify an
+// upstream or intermediary 5xx without a response hook. Begin attaches an
+// httptrace.ClientTrace to r's context (replacing *r with a shallow copy that
+// carries it, which is how a Tyk pre hook passes a context on) and registers
+// the request under the goroutine's id. It does nothing when MaxPending
+// requests are pending.
+//
+// The request state and its capture come from a pool and go back to it when
+// the request's access-log entry is written (or the goroutine's next request
+// replaces it), if no trace callback of the request can still arrive
+// (capture.Trace.Finish); so on the success path Begin allocates only what
+// r.WithContext and httptrace.WithClientTrace do.
+func (h *Hook) Begin(w http.ResponseWriter, r *http.Request) {
 	defer h.recoverPanic()
 	gid := goid.Get()
 	ctx := r.Context()
-	t := capture.New()
-	req := &request{trace: t, ctx: ctx, method: r.Method, created: time.Now()}
+	req := h.newRequest()
+	req.w, req.ctx, req.method, req.created = w, ctx, r.Method, time.Now()
 	old, ok := h.reg.put(gid, req, req.created, &h.cfg)
 	if old != nil {
-		old.release()
+		h.release(old)
 	}
 	if !ok {
+		h.release(req)
 		return
 	}
-	*r = *r.WithContext(httptrace.WithClientTrace(ctx, t.ClientTrace()))
+	*r = *r.WithContext(httptrace.WithClientTrace(ctx, req.trace.ClientTrace()))
 }
 
-// release ends what req holds: its trace.
-func (req *request) release() {
-	if req.trace != nil {
-		req.trace.Finish()
+// newRequest returns a request state with a fresh capture: a pooled one
+// when there is one.
+func (h *Hook) newRequest() *request {
+	if req, _ := h.pool.Get().(*request); req != nil {
+		req.trace.Reset()
+		return req
 	}
+	return &request{trace: capture.New()}
 }
 
-// Response is the response hook's part, on the request goroutine: for an
-// upstream answer with a 5xx status it classifies who produced it
-// (classify.Response); for a captured request it wraps res.Body so that a
-// read error while the gateway copies the body is recorded.
+// release ends what req holds, on the goroutine of its request once nothing
+// else can reach req (taken off or replaced in the registry): its trace is
+// finished, and when the trace is quiet the state goes back to the pool,
+// cleared. A request whose trace may still receive callbacks (a dial still
+// running) is left to the garbage collector, its trace ignoring them.
+func (h *Hook) release(req *request) {
+	if req.trace == nil || !req.trace.Finish() {
+		return
+	}
+	*req = request{trace: req.trace}
+	h.pool.Put(req)
+}
+
+// Response is the optional response hook's part, on the request goroutine:
+// for an upstream answer with a 5xx status it classifies who produced it
+// (classify.Response) from the upstream's own headers; for a captured
+// request it wraps res.Body so that a read error while the gateway copies
+// the body is recorded. Without it, the same is learnt at the request's end
+// from the headers Tyk copied into the pre hook's writer and from the
+// gateway's "during body copy" entry.
 func (h *Hook) Response(res *http.Response) {
 	defer h.recoverPanic()
 	if res == nil {
 		return
 	}
 	req := h.reg.get(goid.Get())
-	if req == nil {
+	if req == nil || req.orphan {
 		return
 	}
 	if res.StatusCode >= 500 {
@@ -189,25 +222,34 @@ func (h *Hook) Response(res *http.Response) {
 		}
 		req.errText = ""
 	}
-	if req.trace != nil && res.Body != nil && res.Body != http.NoBody {
+	if res.Body != nil && res.Body != http.NoBody {
 		res.Body = req.trace.WrapBody(res.Body)
 	}
 }
 
 // AppendTags appends to tags the analytics tags of the failure of the request
-// served on the calling goroutine (the analytics plugin runs there), if it
-// failed and its method matches (method "" matches any): upstream_flag:<flag>,
-// upstream_error_type:<type>, upstream_error_phase:<phase> and
-// upstream_error_source:<source>. All values come from small fixed sets, so
-// the tags have low cardinality. It keeps nothing of tags.
-func (h *Hook) AppendTags(tags []string, method string) []string {
+// served on the calling goroutine (the analytics plugin runs there):
+// upstream_flag:<flag>, upstream_error_type:<type>,
+// upstream_error_phase:<phase> and upstream_error_source:<source>. method,
+// apiID and status are the record's (method and apiID "" match any; status
+// 0 if unknown): a 5xx the upstream answered is classified from status. It
+// appends nothing for a request that did not fail, or whose state does not
+// match the record. All values come from small fixed sets, so the tags have
+// low cardinality. It keeps nothing of tags.
+func (h *Hook) AppendTags(tags []string, method, apiID string, status int) []string {
 	defer h.recoverPanic()
 	req := h.reg.get(goid.Get())
-	if req == nil {
+	if req == nil || (method != "" && req.method != "" && method != req.method) {
 		return tags
 	}
-	h.bodyFailure(req)
-	if !req.failed() || (method != "" && req.method != "" && method != req.method) {
+	if !req.failed() && req.ctx != nil && req.ctx.Err() != nil {
+		return tags // left by an earlier request: its writer is not ours to read
+	}
+	h.settle(req, status)
+	if !req.failed() {
+		return tags
+	}
+	if own := h.apiOf(req); own != "" && apiID != "" && own != apiID {
 		return tags
 	}
 	r := &req.result
@@ -243,26 +285,32 @@ func (h *Hook) Fire(e *logrus.Entry) error {
 }
 
 // proxyError records and classifies the failure text of a gateway
-// "http: proxy error" entry for the request on this goroutine, making an
-// orphan state for a request the pre hook did not see.
+// "http: proxy error" entry for the request on this goroutine. The state
+// the goroutine holds is this request's only if it was begun by the pre
+// hook of the same API (api_id), has no failure yet, and its request
+// context is alive, or ended because the client went away (the text says
+// the request was canceled); anything else is state an earlier request left
+// behind, and is replaced, like a request the pre hook did not see, by an
+// orphan state made from the entry alone.
 func (h *Hook) proxyError(e *logrus.Entry, text string) {
 	gid := goid.Get()
 	now := time.Now()
+	apiID, _ := e.Data["api_id"].(string)
 	req := h.reg.get(gid)
-	if req != nil && req.ctx != nil && req.ctx.Err() != nil && !strings.Contains(text, "context canceled") {
-		req = nil // left behind by an earlier request on this goroutine
+	if req != nil && !h.owns(req, apiID, text) {
+		req = nil
 	}
 	if req == nil {
 		req = &request{orphan: true, created: now}
 		old, ok := h.reg.put(gid, req, now, &h.cfg)
 		if old != nil {
-			old.release()
+			h.release(old)
 		}
 		if !ok {
 			return
 		}
 	}
-	req.apiID, _ = e.Data["api_id"].(string)
+	req.apiID = apiID
 	req.userIP, _ = e.Data["user_ip"].(string)
 	req.errText = SanitizeError(text, h.cfg.ErrorMaxBytes)
 	req.status = 0
@@ -277,34 +325,73 @@ func (h *Hook) proxyError(e *logrus.Entry, text string) {
 	req.result = classifyFailure(e.Message, req)
 }
 
+// owns reports whether req, the state the goroutine holds, belongs to the
+// request whose proxy-error entry (api_id apiID, error text) is being
+// logged: see proxyError.
+func (h *Hook) owns(req *request, apiID, text string) bool {
+	if req.orphan || req.failed() {
+		return false
+	}
+	if own := h.apiOf(req); own != "" && apiID != "" && own != apiID {
+		return false
+	}
+	return req.ctx.Err() == nil || classify.Message(text).Flag == classify.FlagCDC
+}
+
+// apiOf returns the API id of req: the one its proxy-error entry named, or,
+// for a request begun by the pre hook, the one its context carries
+// (Config.APIIDOf); "" when unknown.
+func (h *Hook) apiOf(req *request) string {
+	if req.apiID == "" && req.ctx != nil && h.cfg.APIIDOf != nil {
+		req.apiID = h.cfg.APIIDOf(req.ctx)
+	}
+	return req.apiID
+}
+
 // classifyFailure classifies the failure of req whose gateway log message is
 // msg: from the real error value the trace recorded in the phase the round
 // trip stopped in, when there is one; else from the message text, with the
 // phase taken from the trace when the text does not tell it.
 //
-// A connection closed under a request on a reused keep-alive connection is
-// refined by classify.OnReusedConnection.
+// The client's going away outranks what it caused: when the request's
+// context was canceled (the server cancels it when the client disconnects),
+// or the text says so, the failure is CDC in the phase the trace reached,
+// even if the transport recorded an error of its own (a request body write
+// that failed because the client stopped sending it). A connection closed
+// under a request on a reused keep-alive connection is refined by
+// classify.OnReusedConnection.
 func classifyFailure(msg string, req *request) classify.Result {
-	var r classify.Result
 	s := req.summary
-	if s != nil && s.Err != nil {
+	m := classify.Message(msg)
+	var r classify.Result
+	switch {
+	case m.Flag == classify.FlagCDC:
+		r = m
+	case req.ctx != nil && errors.Is(req.ctx.Err(), context.Canceled):
+		r = classify.Error(context.Canceled, classify.PhaseUnknown)
+	case s != nil && s.Err != nil:
 		r = classify.Error(s.Err, s.Phase)
 	}
 	if r.Flag == "" {
-		r = classify.Message(msg)
-		if r.Phase == classify.PhaseUnknown && s != nil {
-			r.Phase = s.Phase
-		}
+		r = m
 	}
-	if s != nil && s.Last.Reused {
+	if r.Phase == classify.PhaseUnknown && s != nil {
+		r.Phase = s.Phase
+	}
+	if s != nil && s.Last.Reused && r.Flag != classify.FlagCDC {
 		r = classify.OnReusedConnection(r)
 	}
 	return r
 }
 
-// bodyFailure classifies a body read error the wrapped body recorded, for a
-// request the gateway logged no "during body copy" entry for.
-func (h *Hook) bodyFailure(req *request) {
+// settle completes, once, the failure of req from what only the end of the
+// request shows, on the request goroutine: a body read error the wrapped
+// body recorded (response hook) for which the gateway logged no "during body
+// copy" entry; else, for a 5xx answer (status, as the gateway reports it)
+// to a round trip that got a response, who produced it, from the response
+// headers Tyk copied into the pre hook's writer (classify.Response). It
+// does nothing on the success path but compare status.
+func (h *Hook) settle(req *request, status int) {
 	if req.failed() || req.trace == nil {
 		return
 	}
@@ -315,25 +402,48 @@ func (h *Hook) bodyFailure(req *request) {
 		req.target = sum.Last.Target
 		req.errText = SanitizeError(err.Error(), h.cfg.ErrorMaxBytes)
 		req.result = classify.Error(err, classify.PhaseResponseBody)
+		return
+	}
+	if status < 500 || req.w == nil {
+		return
+	}
+	if sum := req.trace.Summary(); sum.Last.FirstByte != 0 {
+		req.result = classify.Response(status, req.w.Header())
+		req.status = status
+		req.target = sum.Last.Target
 	}
 }
 
 // accessLog writes the failure of the request on this goroutine, if any,
-// into its access-log entry e, and forgets the request.
+// into its access-log entry e, and forgets the request. For a request that
+// did not fail (no failure recorded, status below 500, no body error) it
+// only takes the state off and releases it.
 func (h *Hook) accessLog(e *logrus.Entry) {
 	req := h.reg.take(goid.Get())
 	if req == nil {
 		return
 	}
-	req.release()
-	h.bodyFailure(req)
-	if !req.failed() || !h.matches(req, e) {
+	defer h.release(req)
+	status, _ := e.Data["status"].(int)
+	if !req.failed() && status < 500 && (req.trace == nil || req.trace.BodyErr() == nil) {
 		return
 	}
-	h.write(e.Data, req)
+	// matches comes before settle: a state left by an earlier request (its
+	// context ended) must not have its writer read.
+	if !h.matches(req, e) {
+		return
+	}
+	h.settle(req, status)
+	if req.failed() {
+		h.write(e.Data, req)
+	}
 }
 
-// matches reports whether req may be attached to the access-log entry e.
+// matches reports whether req may be attached to the access-log entry e:
+// it is not past its TTL, its method and API are the entry's, and, when
+// its request context has ended, the ending was the client going away (a
+// 499 entry, or a failure classified CDC), not the end of an earlier
+// request that wrote no entry.
 func (h *Hook) matches(req *request, e *logrus.Entry) bool {
 	if req.expired(time.Now(), &h.cfg) {
 		return false
@@ -341,15 +451,17 @@ func (h *Hook) matches(req *request, e *logrus.Entry) bool {
 	if m, _ := e.Data["method"].(string); m != "" && req.method != "" && m != req.method {
 		return false
 	}
-	if id, _ := e.Data["api_id"].(string); id != "" && req.apiID != "" && id != req.apiID {
-		return false
+	if id, _ := e.Data["api_id"].(string); id != "" {
+		if own := h.apiOf(req); own != "" && id != own {
+			return false
+		}
 	}
 	if ip, _ := e.Data["client_ip"].(string); req.orphan && ip != "" && req.userIP != "" && ip != req.userIP {
 		return false
 	}
 	if req.ctx != nil && req.ctx.Err() != nil {
 		status, _ := e.Data["status"].(int)
-		return status == statusClientClosed
+		return req.failed() && (status == statusClientClosed || req.result.Flag == classify.FlagCDC)
 	}
 	return true
 }

@@ -2,6 +2,7 @@ package accesslog
 
 import (
 	"context"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,25 +16,27 @@ import (
 // "http: proxy error" entry, the analytics plugin and the access-log entry on
 // that one goroutine.
 //
-// Fields set before the request is published in the registry (trace, ctx,
-// method, created, orphan) are read-only afterwards. The others are written
-// and read only on the request goroutine.
+// Fields set before the request is published in the registry (trace, w,
+// ctx, method, created, orphan) are read-only afterwards. The others are
+// written and read only on the request goroutine. A request begun by the
+// pre hook is reused (Hook.release) once taken off the registry.
 type request struct {
-	trace   *capture.Trace  // nil for an orphan
-	ctx     context.Context // the server request's context; nil for an orphan
-	method  string          // request method at the pre hook; "" for an orphan
+	trace   *capture.Trace      // nil for an orphan
+	w       http.ResponseWriter // the client-facing writer the pre hook got; nil for an orphan
+	ctx     context.Context     // the server request's context; nil for an orphan
+	method  string              // request method at the pre hook; "" for an orphan
 	created time.Time
 	orphan  bool // made from a "proxy error" entry of a request the pre hook did not see
 
 	ended time.Time // when the janitor first saw ctx done; read and written only by it, under the shard lock
 
 	// Filled by the proxy entries and the response hook.
-	apiID   string // api_id of the "http: proxy error" entry
+	apiID   string // api_id of the "http: proxy error" entry, or from ctx (Config.APIIDOf)
 	userIP  string // user_ip of the "http: proxy error" entry
 	errText string // sanitised error text, "" when the round trip did not fail
 	target  string // "host:port" the failure is about
 	result  classify.Result
-	status  int              // upstream status for a 5xx answered by the upstream
+	status  int              // status of a 5xx answered by the upstream or an intermediary
 	summary *capture.Summary // of the trace at the failure; nil until then, and for an orphan
 }
 

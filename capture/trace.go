@@ -9,7 +9,9 @@
 // A Trace is per-request state. Its httptrace callbacks may run on several
 // goroutines (the dialer, the transport's write and read loops) and may arrive
 // after the round trip has returned; every method is safe for concurrent use,
-// and once Finish has been called further callbacks are ignored. The callbacks
+// and once Finish has been called further callbacks are ignored. A Trace can
+// be reused for another request (Reset) once Finish has reported it quiet:
+// no callback of its request can still arrive. The callbacks
 // neither allocate nor format: they store times and the strings and errors
 // the transport hands over. The memory of a Trace is fixed: the transport
 // makes a new attempt when it retries an idempotent request whose reused
@@ -67,6 +69,12 @@ type Trace struct {
 	n        int     // attempts begun
 	finished bool
 
+	// open counts the DNS lookups, TCP connects and TLS handshakes that
+	// began and have not reported their end: while it is not zero, a
+	// callback can still arrive (a dial the transport goes on with after the
+	// round trip returned).
+	open int
+
 	bodyErr    error
 	bodyErrAt  time.Duration
 	failedAt   time.Duration
@@ -74,7 +82,8 @@ type Trace struct {
 }
 
 // New returns a Trace whose time offsets count from now. Its ClientTrace is
-// built once here, so attaching it allocates nothing further per event.
+// built once here (ten method values), so attaching it allocates nothing
+// further per event, and a Trace reused with Reset allocates nothing at all.
 func New() *Trace {
 	t := &Trace{start: time.Now()}
 	t.clientHook = httptrace.ClientTrace{
@@ -93,8 +102,22 @@ func New() *Trace {
 }
 
 // ClientTrace returns the hooks to attach to the outbound request's context
-// with httptrace.WithClientTrace. The pointer stays valid for the life of t.
+// with httptrace.WithClientTrace. The pointer stays valid for the life of t,
+// across Reset.
 func (t *Trace) ClientTrace() *httptrace.ClientTrace { return &t.clientHook }
+
+// Reset makes t a new capture whose time offsets count from now, for another
+// request, keeping its ClientTrace. Call it only on a Trace whose Finish
+// returned true (quiet), from the goroutine that owns it: a callback of the
+// previous request arriving later would be taken for the new request's.
+func (t *Trace) Reset() {
+	t.mu.Lock()
+	t.start = time.Now()
+	t.last = Attempt{}
+	t.n, t.open, t.finished = 0, 0, false
+	t.bodyErr, t.bodyErrAt, t.failedAt = nil, 0, 0
+	t.mu.Unlock()
+}
 
 // since returns the offset of now from the start of t, never zero, so that a
 // recorded event can be told from one that did not happen.
@@ -143,6 +166,7 @@ func (t *Trace) gotConn(info httptrace.GotConnInfo) {
 func (t *Trace) dnsStart(httptrace.DNSStartInfo) {
 	now := t.since()
 	t.mu.Lock()
+	t.open++
 	if a := t.cur(); a != nil && a.GotConn == 0 {
 		a.DNSStart = now
 	}
@@ -152,6 +176,7 @@ func (t *Trace) dnsStart(httptrace.DNSStartInfo) {
 func (t *Trace) dnsDone(info httptrace.DNSDoneInfo) {
 	now := t.since()
 	t.mu.Lock()
+	t.open--
 	if a := t.cur(); a != nil && a.GotConn == 0 {
 		a.DNSDone = now
 		a.DNSErr = info.Err
@@ -162,6 +187,7 @@ func (t *Trace) dnsDone(info httptrace.DNSDoneInfo) {
 func (t *Trace) connectStart(_, addr string) {
 	now := t.since()
 	t.mu.Lock()
+	t.open++
 	if a := t.cur(); a != nil && a.GotConn == 0 {
 		a.ConnectStart = now
 		a.ConnectDone = 0
@@ -174,6 +200,7 @@ func (t *Trace) connectStart(_, addr string) {
 func (t *Trace) connectDone(_, addr string, err error) {
 	now := t.since()
 	t.mu.Lock()
+	t.open--
 	if a := t.cur(); a != nil && a.GotConn == 0 {
 		// With several addresses (dual stack, several A records) the dialer
 		// reports each; keep the last, or the one that succeeded.
@@ -191,6 +218,7 @@ func (t *Trace) connectDone(_, addr string, err error) {
 func (t *Trace) tlsStart() {
 	now := t.since()
 	t.mu.Lock()
+	t.open++
 	if a := t.cur(); a != nil && a.GotConn == 0 {
 		a.TLSStart = now
 	}
@@ -200,6 +228,7 @@ func (t *Trace) tlsStart() {
 func (t *Trace) tlsDone(_ tls.ConnectionState, err error) {
 	now := t.since()
 	t.mu.Lock()
+	t.open--
 	if a := t.cur(); a != nil && a.GotConn == 0 {
 		a.TLSDone = now
 		a.TLSErr = err
@@ -239,11 +268,26 @@ func (t *Trace) Fail() {
 }
 
 // Finish ends the capture: callbacks that arrive later (a dial that completes
-// after the round trip returned) are ignored.
-func (t *Trace) Finish() {
+// after the round trip returned) are ignored. It reports whether t is quiet,
+// so that it may be Reset for another request: no attempt began, or the last
+// attempt got its connection and wrote its request, and every DNS lookup,
+// TCP connect and TLS handshake that began has ended. A Trace that is not
+// quiet may still receive callbacks and must not be reused.
+//
+// One case is out of its sight: in a dual-stack dial (net.Dialer's
+// happy-eyeballs fallback, launched after 300 ms), a fallback connect
+// goroutine that passed its cancellation check just before the primary
+// connect won, and was then not scheduled until the whole request had
+// ended, reports its ConnectStart and its cancelled ConnectDone to a Trace
+// that may have been reused; for a new request still connecting they would
+// read as its connect's peer and error.
+func (t *Trace) Finish() (quiet bool) {
 	t.mu.Lock()
 	t.finished = true
+	a := &t.last
+	quiet = t.open == 0 && (t.n == 0 || (a.GotConn != 0 && a.WroteRequest != 0))
 	t.mu.Unlock()
+	return quiet
 }
 
 // BodyErr returns the error recorded while reading the response body through

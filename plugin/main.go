@@ -3,11 +3,15 @@
 // definition:
 //
 //   - UpstreamCausePre as a pre hook: starts the capture of the request's
-//     upstream round trips;
-//   - UpstreamCauseResponse as a response hook: records who answered a 5xx and
-//     watches the body copy;
+//     upstream round trips and keeps the client-facing writer, from whose
+//     headers an upstream or intermediary 5xx is classified at the end of
+//     the request; with it alone every access-log field is written;
 //   - UpstreamCauseAnalytics as the analytics plugin (tyk.go, goplugin
-//     build): tags the analytics record of a failed request.
+//     build): tags the analytics record of a failed request;
+//   - UpstreamCauseResponse, optional, as a response hook: classifies an
+//     upstream 5xx from the upstream's response itself and watches the body
+//     copy. Older wirings have it; it is harmless and changes nothing the
+//     pre hook would not also learn.
 //
 // Loading the plugin installs, once, a hook on the gateway's logger that
 // writes the classified failure into each failed request's access-log entry
@@ -28,14 +32,16 @@ var hook, configProblems = newHook()
 
 func newHook() (*accesslog.Hook, []string) {
 	cfg, problems := accesslog.ConfigFromEnv(os.Getenv)
+	cfg.APIIDOf = apiIDOf
 	return accesslog.New(cfg), problems
 }
 
 // UpstreamCausePre is the pre hook (Tyk type func(http.ResponseWriter,
 // *http.Request)). It never writes to w: it attaches the capture to r's
-// context and registers the request for correlation.
-func UpstreamCausePre(_ http.ResponseWriter, r *http.Request) {
-	hook.Begin(r)
+// context, keeps w to read the response headers at the end of the request,
+// and registers the request for correlation.
+func UpstreamCausePre(w http.ResponseWriter, r *http.Request) {
+	hook.Begin(w, r)
 }
 
 // UpstreamCauseResponse is the response hook (Tyk type

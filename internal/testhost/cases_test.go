@@ -44,7 +44,15 @@ func upstreamHost(t testing.TB, name string) string {
 // TestCases sends each demo case through the host (Tyk 5.8 mode) and checks
 // the enriched access-log entry and the analytics tags.
 func TestCases(t *testing.T) {
-	h, srv := newTestHost(t, Tyk58, testPlugin)
+	// The default wiring (pre hook + analytics plugin, as examples/ wire
+	// it) and the older one with the optional response hook must write the
+	// same fields.
+	t.Run("pre+analytics", func(t *testing.T) { testCases(t, testPlugin.Default()) })
+	t.Run("pre+response+analytics", func(t *testing.T) { testCases(t, testPlugin) })
+}
+
+func testCases(t *testing.T, p *Plugin) {
+	h, srv := newTestHost(t, Tyk58, p)
 	client := cases.NewClient()
 	defer client.CloseIdleConnections()
 

@@ -19,7 +19,7 @@ import (
 // path), and afterwards the plugin must hold no correlation state.
 func TestConcurrentMixed(t *testing.T) {
 	const total, workers = 1000, 64
-	h, srv := newTestHost(t, Tyk58, testPlugin)
+	h, srv := newTestHost(t, Tyk58, testPlugin.Default())
 	h1, h2 := cases.NewClient(), h2cClient()
 	defer h1.CloseIdleConnections()
 	defer h2.CloseIdleConnections()

@@ -21,6 +21,8 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/TykTechnologies/tyk-pump/analytics"
+	"github.com/TykTechnologies/tyk/apidef"
+	tykctx "github.com/TykTechnologies/tyk/ctx"
 	tyklog "github.com/TykTechnologies/tyk/log"
 
 	"github.com/upstreamcause/tyk-upstream-cause/internal/cases"
@@ -70,7 +72,7 @@ type Options struct {
 type Host struct {
 	opts    Options
 	log     *logrus.Logger
-	proxy   *httputil.ReverseProxy
+	proxies map[string]*httputil.ReverseProxy // by API id: one per API, as the gateway has
 	targets map[string]*url.URL
 
 	mu      sync.Mutex
@@ -109,12 +111,16 @@ func NewHost(opts Options) (*Host, error) {
 		}
 		h.targets[name] = u
 	}
-	h.proxy = &httputil.ReverseProxy{
-		Rewrite:        h.rewrite,
-		Transport:      opts.Transport,
-		ModifyResponse: h.modifyResponse,
-		ErrorHandler:   h.errorHandler,
-		ErrorLog:       log.New(proxyLogWriter{h}, "", 0),
+	h.proxies = make(map[string]*httputil.ReverseProxy)
+	for _, path := range []string{"/", PrefixHookless + "/", PrefixNoTrack + "/"} {
+		a, _ := h.apiOf(path)
+		h.proxies[a.id] = &httputil.ReverseProxy{
+			Rewrite:        h.rewrite,
+			Transport:      opts.Transport,
+			ModifyResponse: h.modifyResponse,
+			ErrorHandler:   h.errorHandler,
+			ErrorLog:       log.New(proxyLogWriter{h, a.id}, "", 0),
+		}
 	}
 	return h, nil
 }
@@ -147,6 +153,7 @@ func (h *Host) ResetRecords() {
 // reqState is what the host carries for one request, in its context, from
 // the pre hook to the access-log entry.
 type reqState struct {
+	api     api
 	w       http.ResponseWriter
 	in      *http.Request // the inbound request, as the hooks see it
 	target  *url.URL
@@ -172,9 +179,38 @@ func setContext(r *http.Request, ctx context.Context) {
 	*r = *r.WithContext(ctx)
 }
 
+// The APIs a host serves besides its main one (Options.APIID), picked by a
+// path prefix: the same upstreams behind an API with no plugin hook at all,
+// and behind an API with the hooks and do_not_track (no analytics record,
+// no access-log entry), as the gateway serves several APIs on one
+// connection's goroutine.
+const (
+	PrefixHookless = "/hookless" // e.g. /hookless/case/refused/...: API "<APIID>-hookless"
+	PrefixNoTrack  = "/dnt"      // e.g. /dnt/case/refused/...: API "<APIID>-dnt"
+)
+
+// api is the API a request is served by.
+type api struct {
+	id    string
+	hooks bool // the plugin's hooks are configured on it
+	track bool // analytics record and access-log entry (not do_not_track)
+}
+
+// apiOf picks the API of r by its path prefix (see PrefixHookless) and
+// returns the path without it.
+func (h *Host) apiOf(path string) (api, string) {
+	if rest, ok := strings.CutPrefix(path, PrefixHookless+"/"); ok {
+		return api{id: h.opts.APIID + "-hookless", track: true}, "/" + rest
+	}
+	if rest, ok := strings.CutPrefix(path, PrefixNoTrack+"/"); ok {
+		return api{id: h.opts.APIID + "-dnt", hooks: true}, "/" + rest
+	}
+	return api{id: h.opts.APIID, hooks: true, track: true}, path
+}
+
 // target picks the upstream of r: the X-Test-Upstream header (case name or
-// URL), else /case/<name>/...
-func (h *Host) target(r *http.Request) *url.URL {
+// URL), else /case/<name>/... in path (r's path without its API prefix).
+func (h *Host) target(r *http.Request, path string) *url.URL {
 	if v := r.Header.Get(UpstreamHeader); v != "" {
 		if u, ok := h.targets[v]; ok {
 			return u
@@ -184,7 +220,7 @@ func (h *Host) target(r *http.Request) *url.URL {
 		}
 		return nil
 	}
-	if rest, ok := strings.CutPrefix(r.URL.Path, "/case/"); ok {
+	if rest, ok := strings.CutPrefix(path, "/case/"); ok {
 		name, _, _ := strings.Cut(rest, "/")
 		return h.targets[name]
 	}
@@ -200,15 +236,19 @@ func (h *Host) target(r *http.Request) *url.URL {
 // plugin and the access-log entry.
 func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	target := h.target(r)
+	a, path := h.apiOf(r.URL.Path)
+	target := h.target(r, path)
 	if target == nil {
-		http.Error(w, "testhost: no upstream: use the path /case/<name>/... or the header "+UpstreamHeader, http.StatusNotFound)
+		http.Error(w, "testhost: no upstream: use the path [/hookless|/dnt]/case/<name>/... or the header "+UpstreamHeader, http.StatusNotFound)
 		return
 	}
-	st := &reqState{w: w, target: target, start: start, in: r}
+	st := &reqState{api: a, w: w, target: target, start: start, in: r}
 	setContext(r, context.WithValue(r.Context(), stateKey{}, st))
+	// The gateway puts the API definition in the context before the
+	// middleware chain (ctx.SetDefinition).
+	setContext(r, context.WithValue(r.Context(), tykctx.Definition, &apidef.APIDefinition{APIID: a.id}))
 
-	if p := h.opts.Plugin; p != nil && p.Pre != nil {
+	if p := h.opts.Plugin; p != nil && p.Pre != nil && a.hooks {
 		if done := h.runPre(p.Pre, w, r, st); done {
 			return
 		}
@@ -243,11 +283,14 @@ func (h *Host) serveProxy(w http.ResponseWriter, r *http.Request) {
 			panic(v)
 		}
 	}()
-	h.proxy.ServeHTTP(w, r)
+	h.proxies[stateOf(r.Context()).api.id].ServeHTTP(w, r)
 }
 
 // runPre runs the pre hook the way the gateway's Go-plugin middleware does:
-// through a writer that notices a response, recovering a panic. It reports
+// through a writer that notices a response (Tyk's customResponseWriter,
+// which embeds the client-facing writer and so shares its header map with
+// the one the reverse proxy copies the upstream's headers into),
+// recovering a panic. It reports
 // whether the request is finished (the hook answered, or panicked).
 func (h *Host) runPre(pre http.HandlerFunc, w http.ResponseWriter, r *http.Request, st *reqState) (done bool) {
 	sw := &sentWriter{ResponseWriter: w}
@@ -314,7 +357,7 @@ func (h *Host) modifyResponse(res *http.Response) error {
 	}
 	st.upLat = time.Since(st.sent)
 	st.status = res.StatusCode
-	if p := h.opts.Plugin; p != nil && p.Response != nil {
+	if p := h.opts.Plugin; p != nil && p.Response != nil && st.api.hooks {
 		h.runResponse(p.Response, st.w, res, st.in)
 	}
 	return nil
@@ -347,7 +390,7 @@ func (h *Host) errorHandler(w http.ResponseWriter, out *http.Request, err error)
 		"user_id":     obfuscateKey(""),
 		"user_name":   "",
 		"org_id":      h.opts.OrgID,
-		"api_id":      h.opts.APIID,
+		"api_id":      st.api.id,
 	}).Error("http: proxy error: ", err)
 
 	code, msg := http.StatusInternalServerError, "There was a problem proxying the request"
@@ -384,6 +427,9 @@ func (h *Host) gatewayError(w http.ResponseWriter, r *http.Request, st *reqState
 // recordHit builds the analytics record the gateway builds, runs the
 // analytics plugin on it and keeps a copy.
 func (h *Host) recordHit(r *http.Request, st *reqState, code int, lat analytics.Latency) {
+	if !st.api.track {
+		return
+	}
 	t := time.Now()
 	rec := analytics.AnalyticsRecord{
 		Method:        r.Method,
@@ -401,7 +447,7 @@ func (h *Host) recordHit(r *http.Request, st *reqState, code int, lat analytics.
 		TimeStamp:     t,
 		APIVersion:    "Non Versioned",
 		APIName:       h.opts.APIName,
-		APIID:         h.opts.APIID,
+		APIID:         st.api.id,
 		OrgID:         h.opts.OrgID,
 		RequestTime:   lat.Total,
 		IPAddress:     realIP(r),
@@ -409,7 +455,7 @@ func (h *Host) recordHit(r *http.Request, st *reqState, code int, lat analytics.
 		Tags:          make([]string, 0, 4),
 		ExpireAt:      t.Add(100 * 365 * 24 * time.Hour),
 	}
-	if p := h.opts.Plugin; p != nil && p.Analytics != nil {
+	if p := h.opts.Plugin; p != nil && p.Analytics != nil && st.api.hooks {
 		p.Analytics(&rec)
 	}
 	if h.opts.KeepRecords {
@@ -422,10 +468,13 @@ func (h *Host) recordHit(r *http.Request, st *reqState, code int, lat analytics.
 // accessLog writes the gateway's access-log entry: fields only, empty
 // message, level info.
 func (h *Host) accessLog(r *http.Request, st *reqState, status int, lat analytics.Latency, gc *gatewayClass) {
+	if !st.api.track {
+		return
+	}
 	f := make(logrus.Fields, 24)
 	f["prefix"] = "access-log"
 	if h.opts.Tyk == Tyk512 {
-		f["api_id"] = h.opts.APIID
+		f["api_id"] = st.api.id
 		f["api_name"] = h.opts.APIName
 		f["org_id"] = h.opts.OrgID
 		f["latency_gateway"] = lat.Gateway
@@ -467,7 +516,10 @@ func (h *Host) accessLog(r *http.Request, st *reqState, status int, lat analytic
 
 // proxyLogWriter turns httputil.ReverseProxy's ErrorLog lines into the
 // gateway's entries. It runs on the request goroutine.
-type proxyLogWriter struct{ h *Host }
+type proxyLogWriter struct {
+	h     *Host
+	apiID string
+}
 
 const bodyCopyPrefix = "httputil: ReverseProxy read error during body copy: "
 
@@ -477,7 +529,7 @@ func (p proxyLogWriter) Write(b []byte) (int, error) {
 		p.h.log.WithFields(logrus.Fields{
 			"prefix": "proxy",
 			"org_id": p.h.opts.OrgID,
-			"api_id": p.h.opts.APIID,
+			"api_id": p.apiID,
 		}).Error("http: proxy error during body copy: ", rest)
 	} else {
 		p.h.log.WithField("prefix", "proxy").Warn(msg)

@@ -29,6 +29,17 @@ type Plugin struct {
 	Pending   func() int
 }
 
+// Default returns p wired as examples/ wire it: the pre hook and the
+// analytics plugin, without the optional response hook.
+func (p *Plugin) Default() *Plugin {
+	if p == nil {
+		return nil
+	}
+	q := *p
+	q.Response = nil
+	return &q
+}
+
 // LoadPlugin opens the .so at path and looks up the three hooks the way the
 // gateway does, one lookup and one type assertion per configured hook, with
 // the gateway's error texts. withPending also looks up the test-only

@@ -80,7 +80,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	logger.SetFormatter(tap)
 	defer logger.SetFormatter(inner)
 
-	host, err := NewHost(Options{Tyk: *tyk, Plugin: p, Transport: transport, Upstreams: cases.URLs(ups)})
+	host, err := NewHost(Options{Tyk: *tyk, Plugin: p.Default(), Transport: transport, Upstreams: cases.URLs(ups)})
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 2
