@@ -290,3 +290,169 @@ const (
 	// Proxy-Status header whose member carries an error parameter.
 	IntermediaryOther = "other"
 )
+
+// Response flags of answers the gateway produced itself, without an upstream
+// failure: the values of Result.Flag set by Gateway. They are Tyk 5.14's
+// codes (gateway/internal/errors.ResponseFlag, internal/errors/
+// classification.go, the same in 5.12.1), which Tyk 5.12.1 and 5.14.0 write
+// as response_flag; Tyk 5.8 writes none. The answer texts quoted are the
+// "error" of Tyk's JSON error body ({"error": "…"}); the log lines are the
+// entries Tyk writes on the request goroutine before the access-log entry.
+// classify/testdata/gateway-produced.md has the file:line of each.
+const (
+	// FlagNHU is no healthy upstream: load balancing is on
+	// (enable_load_balancing) with check_host_against_uptime_tests, and the
+	// uptime tests mark every target down. Tyk 5.8–5.14 log
+	// "[PROXY] [LOAD BALANCING] all hosts are down, uptime tests are failing"
+	// (Error, mw=ReverseProxy; gateway/reverse_proxy.go nextTarget and the
+	// director) and proxy the request to an internal listener that answers 503
+	// "all hosts are down". Tyk 5.14 NHU, internal/errors/classification.go:34,
+	// set by ClassifyNoHealthyUpstreamsError (classifier.go:310).
+	FlagNHU = "NHU"
+
+	// FlagCBO is circuit breaker open: a circuit_breakers entry of the
+	// endpoint tripped and the gateway answers 503 "Service temporarily
+	// unavailable." without contacting the upstream (gateway/reverse_proxy.go,
+	// WrappedServeHTTP). Tyk logs it at Debug only. Tyk 5.14 CBO,
+	// classification.go:37, ClassifyCircuitBreakerError (classifier.go:302),
+	// which also writes circuit_breaker_state "OPEN".
+	FlagCBO = "CBO"
+
+	// FlagRLT is rate limited: 429 "Rate Limit Exceeded" (the key's rate,
+	// RateLimitAndQuotaCheck) or "API Rate Limit Exceeded" (the API's
+	// global_rate_limit, RateLimitForAPI), both also logged at Info with the
+	// same text. Tyk 5.14 RLT, classification.go:49.
+	FlagRLT = "RLT"
+
+	// FlagQEX is quota exceeded: 403 "Quota exceeded", logged at Info as
+	// "Key quota limit exceeded." (RateLimitAndQuotaCheck). Tyk 5.14 QEX,
+	// classification.go:50.
+	FlagQEX = "QEX"
+
+	// FlagAMF is auth field missing: no credentials in the request. 401
+	// "Authorization field missing" (AuthKey, logged at Info as "Attempted
+	// access with malformed header, no auth header found."; basic auth), 400
+	// (JWT, logged "Attempted access with malformed header, no JWT auth
+	// header found."; OAuth). Tyk 5.14 AMF, classification.go:51.
+	FlagAMF = "AMF"
+
+	// FlagAKI is API key invalid: the key or OAuth token is not found. 403
+	// "Access to this API has been disallowed" (AuthKey, logged at Info as
+	// "Attempted access with non-existent key." or "… non-existent cert.")
+	// and 403 "Key not authorised" (OAuth, logged at Warn as "Attempted
+	// access with non-existent key."). Tyk 5.14 AKI, classification.go:52.
+	FlagAKI = "AKI"
+
+	// FlagTKE is token or certificate expired: 401 "Key not authorized:
+	// token has expired" (JWT exp claim), 403 "Certificate has expired"
+	// (AuthKey with a client certificate) and, our addition with Detail
+	// key_expired, 401 "Key has expired, please renew" (KeyExpired, logged at
+	// Info as "Attempted access from expired key."), which Tyk 5.14 does not
+	// classify. Tyk 5.14 TKE, classification.go:53.
+	FlagTKE = "TKE"
+
+	// FlagTKI is token invalid: 403 "Key not authorized" (JWT signature or
+	// key not valid, logged at Info as "Attempted JWT access with
+	// non-existent key." and at Error as "JWT validation error") and 403
+	// "Key not authorized: Unexpected signing method". Tyk 5.14 TKI,
+	// classification.go:54.
+	FlagTKI = "TKI"
+
+	// FlagTCV is token claims invalid: 401 "Key not authorized: <claim
+	// error>" from the JWT time claims ("token used before issued", "token is
+	// not valid yet") and, in 5.14, the issuer, audience and jti checks. Tyk
+	// 5.14 TCV, classification.go:55.
+	FlagTCV = "TCV"
+
+	// FlagEAD is external auth denied: the OAuth client of the token was
+	// deleted, 403 "Key not authorised. OAuth client access was revoked",
+	// logged at Warn as "Attempted access for deleted OAuth client.". Tyk
+	// 5.14 EAD, classification.go:56.
+	FlagEAD = "EAD"
+
+	// FlagBTL is body too large: 400 "Request is too large", logged at Info
+	// as "Attempted access with large request size, blocked."
+	// (RequestSizeLimitMiddleware: size_limits, global_size_limit). Tyk 5.14
+	// BTL, classification.go:57.
+	FlagBTL = "BTL"
+
+	// FlagCLM is Content-Length missing: 411 "Content length is required for
+	// this request" (RequestSizeLimitMiddleware, a body without
+	// Content-Length, e.g. chunked), not logged. Tyk 5.14 CLM,
+	// classification.go:58.
+	FlagCLM = "CLM"
+
+	// FlagBIV is body invalid: 400 "JSON parsing error: …" and 422 (or the
+	// configured error_response_code) with the schema errors (ValidateJSON,
+	// validate_json), 422 "request validation error: …" (ValidateRequest,
+	// OAS validateRequest), and 400 "Body do not contain username|password"
+	// (basic auth with extract_from_body). Not logged. Tyk 5.14 BIV,
+	// classification.go:59.
+	FlagBIV = "BIV"
+
+	// FlagIHD is invalid header: 400 "Bearer token malformed" (OAuth, logged
+	// at Info with the same text) and 400 "Attempted access with malformed
+	// header, …" (basic auth: header not in basic auth format, auth data not
+	// encoded correctly, values not in basic auth format; logged at Info).
+	// Tyk 5.14 IHD, classification.go:60.
+	FlagIHD = "IHD"
+
+	// FlagCRQ is certificate required: 401 "Client certificate required"
+	// (AuthKey with use_certificate and no client certificate), not logged.
+	// Tyk 5.14 CRQ, classification.go:61.
+	FlagCRQ = "CRQ"
+
+	// FlagCMM is certificate mismatch: 401 "Access to this API has been
+	// disallowed" (AuthKey: no key for the client certificate; in 5.12+ also
+	// a certificate not bound to the token, logged at Info as "Attempted
+	// access with incorrect certificate."). Tyk 5.14 CMM,
+	// classification.go:62.
+	FlagCMM = "CMM"
+)
+
+// Details of answers the gateway produced itself: the values of
+// Result.Detail set by Gateway. All but DetailKeyExpired are Tyk 5.14's
+// words (internal/errors/classifier.go for the first two,
+// internal/errors/classification.go:122–166 for the others), which Tyk
+// 5.12.1 and 5.14.0 write as response_code_details.
+const (
+	DetailNoHealthyUpstreams = "no_healthy_upstreams" // Tyk. NHU: every load-balanced target down per the uptime tests
+	DetailCircuitBreakerOpen = "circuit_breaker_open" // Tyk. CBO: the endpoint's circuit breaker is open
+
+	DetailAuthFieldMissing = "auth_field_missing"  // Tyk. AMF from AuthKey (and when the middleware is not known)
+	DetailAuthKeyNotFound  = "auth_key_not_found"  // Tyk. AKI: "Attempted access with non-existent key."
+	DetailAuthCertNotFound = "auth_cert_not_found" // Tyk. AKI: "Attempted access with non-existent cert."
+	DetailAuthCertExpired  = "auth_cert_expired"   // Tyk. TKE: "Certificate has expired"
+	DetailAuthCertRequired = "auth_cert_required"  // Tyk. CRQ: "Client certificate required"
+	DetailAuthCertMismatch = "auth_cert_mismatch"  // Tyk. CMM: 401 "Access to this API has been disallowed"
+
+	DetailOAuthFieldMissing   = "oauth_field_missing"   // Tyk. AMF from Oauth2KeyExists
+	DetailOAuthFieldMalformed = "oauth_field_malformed" // Tyk. IHD: "Bearer token malformed"
+	DetailOAuthKeyNotFound    = "oauth_key_not_found"   // Tyk. AKI: "Key not authorised" from Oauth2KeyExists
+	DetailOAuthClientDeleted  = "oauth_client_deleted"  // Tyk. EAD: "Key not authorised. OAuth client access was revoked"
+
+	DetailSessionRateLimited    = "session_rate_limited"     // Tyk. RLT: "Rate Limit Exceeded" (the key's rate)
+	DetailAPIRateLimited        = "api_rate_limited"         // Tyk. RLT: "API Rate Limit Exceeded" (global_rate_limit)
+	DetailQuotaExceeded         = "quota_exceeded"           // Tyk. QEX: "Quota exceeded"
+	DetailGenericRateLimitError = "generic_rate_limit_error" // Tyk. RLT: the rate limiter failed (500 "there was a problem proxying the request")
+
+	DetailJWTFieldMissing            = "jwt_field_missing"             // Tyk. AMF from JWTMiddleware (400)
+	DetailJWTClaimsInvalid           = "jwt_claims_invalid"            // Tyk. TCV: 401 "Key not authorized: <claim error>"
+	DetailJWTTokenExpired            = "jwt_token_expired"             // Tyk. TKE: "Key not authorized: token has expired"
+	DetailJWTTokenInvalid            = "jwt_token_invalid"             // Tyk. TKI: 403 "Key not authorized"
+	DetailJWTUnexpectedSigningMethod = "jwt_unexpected_signing_method" // Tyk. TKI: "Key not authorized: Unexpected signing method"
+
+	DetailBasicAuthFieldMissing        = "basic_auth_field_missing"         // Tyk. AMF from BasicAuthKeyIsValid (401)
+	DetailBasicAuthHeaderMalformed     = "basic_auth_header_malformed"      // Tyk. IHD: "… header not in basic auth format"
+	DetailBasicAuthEncodingInvalid     = "basic_auth_encoding_invalid"      // Tyk. IHD: "… auth data not encoded correctly"
+	DetailBasicAuthValuesMalformed     = "basic_auth_values_malformed"      // Tyk. IHD: "… values not in basic auth format"
+	DetailBasicAuthBodyUsernameMissing = "basic_auth_body_username_missing" // Tyk. BIV: "Body do not contain username"
+	DetailBasicAuthBodyPasswordMissing = "basic_auth_body_password_missing" // Tyk. BIV: "Body do not contain password"
+
+	DetailContentLengthMissing   = "content_length_missing"   // Tyk. CLM: "Content length is required for this request"
+	DetailBodyTooLarge           = "body_too_large"           // Tyk. BTL: "Request is too large"
+	DetailJSONParseError         = "json_parse_error"         // Tyk. BIV: "JSON parsing error: …"
+	DetailSchemaValidationFailed = "schema_validation_failed" // Tyk. BIV: schema errors (validate_json, OAS validateRequest)
+
+	DetailKeyExpired = "key_expired" // TKE: "Key has expired, please renew" (KeyExpired); Tyk 5.14 writes no flag for it
+)
