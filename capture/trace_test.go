@@ -3,6 +3,7 @@ package capture_test
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -341,5 +342,97 @@ func BenchmarkTraceCallbacks(b *testing.B) {
 		ct.GotConn(httptrace.GotConnInfo{})
 		ct.WroteRequest(httptrace.WroteRequestInfo{})
 		ct.GotFirstResponseByte()
+	}
+}
+
+// TestQuietOnlyWhenNoCallbackCanArrive checks Finish's answer, which decides
+// whether a Trace may be reused: only when every DNS lookup, connect and
+// TLS handshake that began has ended, and the attempt got its connection
+// and wrote its request (or never began).
+func TestQuietOnlyWhenNoCallbackCanArrive(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		run   func(ct *httptrace.ClientTrace)
+		quiet bool
+	}{
+		{"no attempt", func(*httptrace.ClientTrace) {}, true},
+		{"reused connection, written", func(ct *httptrace.ClientTrace) {
+			ct.GetConn("a:1")
+			ct.GotConn(httptrace.GotConnInfo{Reused: true})
+			ct.WroteRequest(httptrace.WroteRequestInfo{})
+		}, true},
+		{"new connection, written", func(ct *httptrace.ClientTrace) {
+			ct.GetConn("a:1")
+			ct.DNSStart(httptrace.DNSStartInfo{Host: "a"})
+			ct.DNSDone(httptrace.DNSDoneInfo{})
+			ct.ConnectStart("tcp", "1.2.3.4:1")
+			ct.ConnectDone("tcp", "1.2.3.4:1", nil)
+			ct.TLSHandshakeStart()
+			ct.TLSHandshakeDone(tls.ConnectionState{}, nil)
+			ct.GotConn(httptrace.GotConnInfo{})
+			ct.WroteRequest(httptrace.WroteRequestInfo{})
+		}, true},
+		{"pooled connection won while its own dial runs", func(ct *httptrace.ClientTrace) {
+			ct.GetConn("a:1")
+			ct.ConnectStart("tcp", "1.2.3.4:1")
+			ct.GotConn(httptrace.GotConnInfo{Reused: true})
+			ct.WroteRequest(httptrace.WroteRequestInfo{})
+		}, false},
+		{"abandoned while connecting", func(ct *httptrace.ClientTrace) {
+			ct.GetConn("a:1")
+			ct.ConnectStart("tcp", "1.2.3.4:1")
+		}, false},
+		{"connect failed", func(ct *httptrace.ClientTrace) {
+			ct.GetConn("a:1")
+			ct.ConnectStart("tcp", "1.2.3.4:1")
+			ct.ConnectDone("tcp", "1.2.3.4:1", errors.New("refused"))
+		}, false},
+		{"abandoned in the TLS handshake", func(ct *httptrace.ClientTrace) {
+			ct.GetConn("a:1")
+			ct.ConnectStart("tcp", "1.2.3.4:1")
+			ct.ConnectDone("tcp", "1.2.3.4:1", nil)
+			ct.TLSHandshakeStart()
+		}, false},
+		{"abandoned in the lookup", func(ct *httptrace.ClientTrace) {
+			ct.GetConn("a:1")
+			ct.DNSStart(httptrace.DNSStartInfo{Host: "a"})
+		}, false},
+		{"connection but request not written", func(ct *httptrace.ClientTrace) {
+			ct.GetConn("a:1")
+			ct.GotConn(httptrace.GotConnInfo{Reused: true})
+		}, false},
+	} {
+		tc := capture.New()
+		tt.run(tc.ClientTrace())
+		if got := tc.Finish(); got != tt.quiet {
+			t.Errorf("%s: Finish() = %v, want %v", tt.name, got, tt.quiet)
+		}
+	}
+}
+
+// TestResetStartsAfresh: a quiet Trace, Reset, records a new request as a
+// new Trace would, with the same ClientTrace.
+func TestResetStartsAfresh(t *testing.T) {
+	tc := capture.New()
+	ct := tc.ClientTrace()
+	ct.GetConn("a:1")
+	ct.GotConn(httptrace.GotConnInfo{Reused: true})
+	ct.WroteRequest(httptrace.WroteRequestInfo{})
+	tc.Fail()
+	if !tc.Finish() {
+		t.Fatal("not quiet")
+	}
+	tc.Reset()
+	if tc.ClientTrace() != ct {
+		t.Fatal("Reset changed the ClientTrace")
+	}
+	if s := tc.Summary(); s.Attempts != 0 || s.Last.GotConn != 0 || s.Phase != 0 {
+		t.Fatalf("Reset kept the previous request: %+v", s)
+	}
+	ct.GetConn("b:2")
+	ct.ConnectStart("tcp", "5.6.7.8:2")
+	ct.ConnectDone("tcp", "5.6.7.8:2", errors.New("refused"))
+	if s := tc.Summary(); s.Attempts != 1 || s.Last.Target != "b:2" || s.Err == nil || s.Phase != classify.PhaseConnect {
+		t.Fatalf("after Reset: %+v", s)
 	}
 }
