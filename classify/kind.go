@@ -92,8 +92,16 @@ type evidence struct {
 	// broken: net/http said "HTTP/1.x transport connection broken": the
 	// request was written, the response did not arrive complete.
 	broken bool
-	// body: the gateway logged "http: proxy error during body copy: …".
+	// body: the gateway logged "http: proxy error during body copy: …" (or
+	// another proxy its words for a failure reading the response body).
 	body bool
+	// downstream: writing the response to the client failed (Caddy's
+	// "writing: …"); whatever the error, the client went away.
+	downstream bool
+	// copying: the proxy's words said it was copying a connection in one
+	// direction (backendToClient, clientToBackend), so the op of the error
+	// tells which side failed; zero otherwise.
+	copying proxyMeaning
 	// certVerify: a *tls.CertificateVerificationError was in the chain.
 	certVerify bool
 	// lookup: the failure happened resolving the host name (a

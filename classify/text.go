@@ -97,6 +97,21 @@ func trimSpace(s string) string {
 	return s
 }
 
+// trimWrapping trims white space and what other loggers and markdown wrap
+// an error text in: quotes, backticks, emphasis (* _), quote and list marks
+// (> -) and opening brackets at the start; quotes, backticks, emphasis and
+// trailing punctuation (. , ; ) ] }) at the end. None of these begins or
+// ends an error text Message recognises.
+func trimWrapping(s string) string {
+	for len(s) > 0 && (isSpace(s[0]) || strings.IndexByte("\"'`*_>-([", s[0]) >= 0) {
+		s = s[1:]
+	}
+	for len(s) > 0 && (isSpace(s[len(s)-1]) || strings.IndexByte("\"'`*_.,;)]}", s[len(s)-1]) >= 0) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
 // isWord reports whether s is, or ends with, the error text word: s equals
 // word, or ends with ": "+word (as in "read tcp …: EOF"), ignoring case.
 func isWord(s, word string) bool {
