@@ -13,13 +13,29 @@
 #                TYK_BIN or one level up, else minimal stand-ins
 # E2E_VERBOSE=1  print every checked access-log entry
 # E2E_KEEP=1     keep the temporary folder (configs, logs) and say where
-# E2E_BENCH=1    after the checks, run BenchmarkRealGateway (scripts/e2e):
-#                the same API with and without the plugin in this gateway,
-#                interleaved; E2E_BENCH_N requests per side (default 20000)
+# E2E_SOAK=1     after the checks, run the soak (scripts/e2e soak):
+#                E2E_SOAK_N (default 50000) concurrent mixed requests, 64
+#                clients (HTTP/1.1 keep-alive and h2c, some cancelled,
+#                A/B clients alternating a failing do_not_track request and
+#                a cancelled hookless one on one connection) through hooked,
+#                hookless and do_not_track APIs; every access-log entry is
+#                matched to its own request and must carry no other request's
+#                failure; the gateway's RSS, heap and goroutines (pprof:
+#                the gateway is started with --httpprofile) must stay flat.
+#                E2E_SOAK_ARGS adds flags of "e2e soak" (e.g. -seed N)
+# E2E_BENCH=1    after the checks (and the soak), run BenchmarkRealGateway
+#                (scripts/e2e): the same API without any plugin, with
+#                upstreamcause on the default wiring (pre hook + analytics
+#                plugin) and on all three hooks, interleaved; E2E_BENCH_N
+#                requests per API (default 20000)
 # NOOP_SO        with E2E_BENCH=1: the no-op plugin of scripts/e2e/noopplugin
 #                built for the same gateway (PLUGIN_PKG=./scripts/e2e/noopplugin
-#                PLUGIN_NAME=noopplugin scripts/build-plugin.sh), to tell the
-#                gateway's cost of running any Go plugin from this plugin's
+#                PLUGIN_NAME=noopplugin scripts/build-plugin.sh), to tell what
+#                the gateway charges for a Go pre hook, analytics plugin and
+#                response hook from what upstreamcause itself adds
+#
+# The soak and the benchmark run whenever the gateway is up, even when a
+# check failed; the exit status is 1 if any of them failed.
 #
 # Inside a network namespace of its own (only lo, up; /etc/resolv.conf
 # bind-mounted to name 127.0.0.1) it starts Redis, the failing upstreams of
@@ -203,14 +219,18 @@ inner() {
 		printf '<?xml version="1.0" encoding="UTF-8"?>\n<error>{{.Message}}</error>\n' >"$templates/error.xml"
 	fi
 
-	local secret
+	local secret soak_args=() gw_args=()
+	if [[ ${E2E_SOAK:-} == 1 ]]; then
+		soak_args=(-soak)
+		gw_args=(--httpprofile) # /debug/pprof on the gateway's port: goroutines, heap
+	fi
 	secret=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 	"$work/e2e" config -examples "$root/examples" -dir "$work/gw" -env "$work/upstreams.env" \
 		-plugin "$mw/upstreamcause.so" -templates "$templates" -secret "$secret" \
-		-port "$gw_port" -redis-port "$redis_port" -timeout 1 "${noop_args[@]}"
+		-port "$gw_port" -redis-port "$redis_port" -timeout 1 "${noop_args[@]}" "${soak_args[@]}"
 
 	# SSL_CERT_FILE: the gateway trusts the upstreams' test CA (only it).
-	(cd "$work/gw" && exec env SSL_CERT_FILE="$work/ca.pem" "$TYK_BIN" start --conf "$work/gw/tyk.conf") \
+	(cd "$work/gw" && exec env SSL_CERT_FILE="$work/ca.pem" "$TYK_BIN" start --conf "$work/gw/tyk.conf" "${gw_args[@]}") \
 		>"$work/gateway.log" 2>&1 &
 	pids+=($!)
 	local gw_pid=$!
@@ -222,15 +242,25 @@ inner() {
 		-version "$version" "${verbose[@]}" &
 	pids+=($!)
 	wait "${pids[-1]}" || rc=$?
-	if ((rc == 0)) && [[ ${E2E_BENCH:-} == 1 ]]; then
-		log "benchmark: the same API with and without the plugin, ${E2E_BENCH_N:-20000} requests each"
+	if [[ ${E2E_SOAK:-} == 1 ]] && kill -0 "$gw_pid" 2>/dev/null; then
+		log "soak: ${E2E_SOAK_N:-50000} concurrent mixed requests"
+		local extra=()
+		# shellcheck disable=SC2206 # words on purpose
+		[[ -n ${E2E_SOAK_ARGS:-} ]] && extra=(${E2E_SOAK_ARGS})
+		"$work/e2e" soak -gw "http://127.0.0.1:$gw_port" -log "$work/gateway.log" -env "$work/upstreams.env" \
+			-pid "$gw_pid" -version "$version" -n "${E2E_SOAK_N:-50000}" -c 64 "${extra[@]}" &
+		pids+=($!)
+		wait "${pids[-1]}" || rc=1
+	fi
+	if [[ ${E2E_BENCH:-} == 1 ]] && kill -0 "$gw_pid" 2>/dev/null; then
+		log "benchmark: the same API without any plugin and with it, ${E2E_BENCH_N:-20000} requests each"
 		E2E_BENCH_GW="http://127.0.0.1:$gw_port" E2E_BENCH_PID=$gw_pid E2E_BENCH_NOOP=$([[ -n ${E2E_NOOP_SO:-} ]] && echo 1) \
 			"$work/e2e-bench.test" -test.run '^$' -test.bench RealGateway \
-			-test.benchtime "${E2E_BENCH_N:-20000}x" || rc=$?
+			-test.benchtime "${E2E_BENCH_N:-20000}x" || rc=1
 	fi
 	if ((rc != 0)); then
-		log "gateway log (last 30 lines that are not access-log entries):"
-		grep -v '"prefix":"access-log"' "$work/gateway.log" | tail -n 30 | cut -c1-500 >&2 || true
+		log "gateway log (last 30 lines that are neither access-log nor proxy-error entries):"
+		grep -v -e '"prefix":"access-log"' -e '"prefix":"proxy"' "$work/gateway.log" | tail -n 30 | cut -c1-500 >&2 || true
 	fi
 	return "$rc"
 }

@@ -15,14 +15,18 @@ import (
 )
 
 // BenchmarkRealGateway compares the success path of the same API inside a
-// running Tyk gateway, in front of the same 200 upstream:
+// running Tyk gateway, in front of the same 200 upstream (the APIs of
+// writeBenchAPIs):
 //
 //   - baseline: the classic example without any plugin;
-//   - noop: wired to the no-op plugin of scripts/e2e/noopplugin (only when
-//     E2E_BENCH_NOOP=1): what the gateway spends on running any Go plugin
-//     with a pre hook, a response hook and an analytics plugin;
-//   - lean: upstreamcause without its optional response hook;
-//   - full: the classic example as it is (pre, response and analytics hooks).
+//   - full: the classic example as it is, the default wiring: upstreamcause's
+//     pre hook and analytics plugin;
+//   - full3: upstreamcause on all three hooks (plus the optional response
+//     hook);
+//   - with the no-op plugin of scripts/e2e/noopplugin (only when
+//     E2E_BENCH_NOOP=1), what the gateway charges for running Go plugin
+//     hooks at all: noop-pre (a pre hook alone), noop (pre hook and analytics
+//     plugin, as full) and noop3 (all three hooks, as full3).
 //
 // scripts/e2e.sh runs it with E2E_BENCH=1, setting E2E_BENCH_GW (the
 // gateway's base URL) and E2E_BENCH_PID (the gateway's pid); without them it
@@ -31,9 +35,14 @@ import (
 // over the whole run, for each API X but the baseline: X-ratio, its
 // throughput over the baseline's (1 = no cost); and for each API the
 // gateway's CPU time per request, X-cpu-us/req (all threads of the gateway
-// process, from /proc/<pid>/task/*/schedstat). With the no-op API it also
-// reports plugin-cpu-us/req: full minus noop, the CPU upstreamcause itself
-// adds per request.
+// process, from /proc/<pid>/task/*/schedstat). Differences of CPU per
+// request, in µs: with the no-op APIs, tyk-pre-us (noop-pre − baseline:
+// what Tyk charges for a Go pre hook), tyk-analytics-us (noop − noop-pre:
+// for a Go analytics plugin), tyk-response-us (noop3 − noop: for a Go
+// response hook), plugin-us (full − noop: what upstreamcause itself adds
+// on the default wiring) and plugin3-us (full3 − noop3); always
+// response-hook-us (full3 − full: what wiring upstreamcause's response hook
+// adds).
 func BenchmarkRealGateway(b *testing.B) {
 	gw, pid := os.Getenv("E2E_BENCH_GW"), os.Getenv("E2E_BENCH_PID")
 	if gw == "" || pid == "" {
@@ -48,11 +57,15 @@ func BenchmarkRealGateway(b *testing.B) {
 	}
 	sides := []*side{
 		{name: "baseline", url: gw + baselinePath + "bench"},
-		{name: "lean", url: gw + leanPath + "bench"},
 		{name: "full", url: gw + listenPath(KindClassic, benchCase) + "bench"},
+		{name: "full3", url: gw + full3Path + "bench"},
 	}
 	if os.Getenv("E2E_BENCH_NOOP") == "1" {
-		sides = append(sides, &side{name: "noop", url: gw + noopPath + "bench"})
+		sides = append(sides,
+			&side{name: "noop-pre", url: gw + noopPrePath + "bench"},
+			&side{name: "noop", url: gw + noopPath + "bench"},
+			&side{name: "noop3", url: gw + noop3Path + "bench"},
+		)
 	}
 	const workers = 4
 	clients := make([]*http.Client, workers)
@@ -123,9 +136,19 @@ func BenchmarkRealGateway(b *testing.B) {
 			b.ReportMetric(per(base.wall, base.requests)/per(s.wall, s.requests), s.name+"-ratio")
 		}
 	}
-	if _, ok := cpu["noop"]; ok {
-		b.ReportMetric(cpu["full"]-cpu["noop"], "plugin-cpu-us/req")
+	diff := func(name, a, b2 string) {
+		_, okA := cpu[a]
+		_, okB := cpu[b2]
+		if okA && okB {
+			b.ReportMetric(cpu[a]-cpu[b2], name)
+		}
 	}
+	diff("tyk-pre-us", "noop-pre", "baseline")
+	diff("tyk-analytics-us", "noop", "noop-pre")
+	diff("tyk-response-us", "noop3", "noop")
+	diff("plugin-us", "full", "noop")
+	diff("plugin3-us", "full3", "noop3")
+	diff("response-hook-us", "full3", "full")
 }
 
 type statusError struct {

@@ -26,8 +26,17 @@ var exampleFiles = map[string]string{
 }
 
 // exampleSymbols must all appear in each example definition: the hook
-// wiring the e2e run checks comes from the examples, never from here.
-var exampleSymbols = []string{"UpstreamCausePre", "UpstreamCauseResponse", "UpstreamCauseAnalytics"}
+// wiring the e2e run checks comes from the examples, never from here. The
+// default wiring is the pre hook and the analytics plugin.
+var exampleSymbols = []string{preSymbol, analyticsSymbol}
+
+// The plugin's symbols. The response hook is optional and not in the
+// examples; only the benchmark's all-three-hooks APIs wire it.
+const (
+	preSymbol       = "UpstreamCausePre"
+	responseSymbol  = "UpstreamCauseResponse"
+	analyticsSymbol = "UpstreamCauseAnalytics"
+)
 
 // listenPath is where the API of a case and kind listens on the gateway.
 func listenPath(kind, c string) string {
@@ -52,7 +61,8 @@ func config(args []string) int {
 		redisPort  = fs.Int("redis-port", 6379, "Redis port on 127.0.0.1")
 		secret     = fs.String("secret", "", "gateway API secret")
 		timeout    = fs.Float64("timeout", 1, "proxy_default_timeout in seconds: the gateway's connect and response-header timeout")
-		noopSO     = fs.String("noop", "", "path of the no-op plugin (scripts/e2e/noopplugin) for the benchmark's no-op API; empty: none")
+		noopSO     = fs.String("noop", "", "path of the no-op plugin (scripts/e2e/noopplugin) for the benchmark's no-op APIs; empty: none")
+		soak       = fs.Bool("soak", false, "also write the soak's APIs: per case one without any plugin and one with do_not_track (see e2e soak)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -61,14 +71,14 @@ func config(args []string) int {
 		fmt.Fprintln(os.Stderr, "e2e config: -dir, -env, -plugin, -templates and -secret are required")
 		return 2
 	}
-	if err := writeConfig(*examples, *dir, *envFile, *pluginPath, *noopSO, *templates, *secret, *listenPort, *redisPort, *timeout); err != nil {
+	if err := writeConfig(*examples, *dir, *envFile, *pluginPath, *noopSO, *templates, *secret, *listenPort, *redisPort, *timeout, *soak); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e config:", err)
 		return 1
 	}
 	return 0
 }
 
-func writeConfig(examples, dir, envFile, pluginPath, noopSO, templates, secret string, port, redisPort int, timeout float64) error {
+func writeConfig(examples, dir, envFile, pluginPath, noopSO, templates, secret string, port, redisPort int, timeout float64, soak bool) error {
 	env, err := readEnv(envFile)
 	if err != nil {
 		return err
@@ -136,6 +146,11 @@ func writeConfig(examples, dir, envFile, pluginPath, noopSO, templates, secret s
 	if err := writeBenchAPIs(examples, dir, env["URL_"+benchCase], pluginPath, noopSO); err != nil {
 		return err
 	}
+	if soak {
+		if err := writeSoakAPIs(examples, dir, env, cases, pluginPath); err != nil {
+			return err
+		}
+	}
 	for _, kind := range []string{KindClassic, KindOAS} {
 		raw, err := os.ReadFile(filepath.Join(examples, exampleFiles[kind]))
 		if err != nil {
@@ -159,19 +174,27 @@ func writeConfig(examples, dir, envFile, pluginPath, noopSO, templates, secret s
 }
 
 // The APIs of the real-gateway benchmark (BenchmarkRealGateway), all made
-// from the classic example in front of the upstream of benchCase: the same
-// API without any plugin (baseline), with the no-op plugin of
-// scripts/e2e/noopplugin (what the gateway spends on running any Go plugin
-// with these hooks), and with upstreamcause without its optional response
-// hook (lean). The full one is the case's own classic API.
+// from the classic example in front of the upstream of benchCase. The
+// default wiring ("full") is the case's own classic API: the example as it
+// is, pre hook and analytics plugin. Besides it:
+//
+//   - baseline: the same API without any plugin;
+//   - full3: upstreamcause on all three hooks (the example plus the optional
+//     response hook);
+//   - with the no-op plugin of scripts/e2e/noopplugin (only when it is
+//     given), what the gateway itself charges for running Go plugin hooks:
+//     noop-pre (the pre hook alone), noop (pre hook and analytics plugin,
+//     the default wiring) and noop3 (all three hooks).
 const (
 	benchCase    = "ok"
 	baselinePath = "/bench-baseline/ok/"
+	full3Path    = "/bench-full3/ok/"
+	noopPrePath  = "/bench-noop-pre/ok/"
 	noopPath     = "/bench-noop/ok/"
-	leanPath     = "/bench-lean/ok/"
+	noop3Path    = "/bench-noop3/ok/"
 )
 
-// writeBenchAPIs writes the benchmark's APIs into dir/apps; the no-op one
+// writeBenchAPIs writes the benchmark's APIs into dir/apps; the no-op ones
 // only when noopSO names the no-op plugin.
 func writeBenchAPIs(examples, dir, upstream, pluginPath, noopSO string) error {
 	if upstream == "" {
@@ -181,33 +204,101 @@ func writeBenchAPIs(examples, dir, upstream, pluginPath, noopSO string) error {
 	if err != nil {
 		return err
 	}
-	write := func(id, path, so string, edit func(def map[string]any)) error {
+	write := func(id, path, so string, edit func(def map[string]any) error) error {
 		def, err := apiFromExample(KindClassic, raw, benchCase, upstream, so)
 		if err != nil {
 			return err
 		}
-		edit(def)
+		if err := edit(def); err != nil {
+			return fmt.Errorf("%s: %w", id, err)
+		}
 		def["api_id"], def["name"] = id, "e2e "+id
 		def["proxy"].(map[string]any)["listen_path"] = path
 		return writeJSON(filepath.Join(dir, "apps", id+".json"), def)
 	}
-	if err := write("e2e-bench-baseline", baselinePath, pluginPath, func(def map[string]any) {
+	noPlugin := func(def map[string]any) error {
 		delete(def, "custom_middleware")
 		delete(def, "analytics_plugin")
-	}); err != nil {
+		return nil
+	}
+	asIs := func(map[string]any) error { return nil }
+	if err := write("e2e-bench-baseline", baselinePath, pluginPath, noPlugin); err != nil {
 		return err
 	}
-	if err := write("e2e-bench-lean", leanPath, pluginPath, func(def map[string]any) {
-		if cm, ok := def["custom_middleware"].(map[string]any); ok {
-			delete(cm, "response")
-		}
+	if err := write("e2e-bench-full3", full3Path, pluginPath, func(def map[string]any) error {
+		return addResponseHook(def, pluginPath)
 	}); err != nil {
 		return err
 	}
 	if noopSO == "" {
 		return nil
 	}
-	return write("e2e-bench-noop", noopPath, noopSO, func(map[string]any) {})
+	if err := write("e2e-bench-noop-pre", noopPrePath, noopSO, func(def map[string]any) error {
+		delete(def, "analytics_plugin")
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := write("e2e-bench-noop", noopPath, noopSO, asIs); err != nil {
+		return err
+	}
+	return write("e2e-bench-noop3", noop3Path, noopSO, func(def map[string]any) error {
+		return addResponseHook(def, noopSO)
+	})
+}
+
+// addResponseHook adds the optional response hook to a classic definition
+// made from the example (which wires it nowhere): custom_middleware.response
+// naming responseSymbol in the .so at so.
+func addResponseHook(def map[string]any, so string) error {
+	cm, ok := def["custom_middleware"].(map[string]any)
+	if !ok {
+		return fmt.Errorf("has no custom_middleware object")
+	}
+	if _, ok := cm["response"]; ok {
+		return fmt.Errorf("already wires a response hook")
+	}
+	cm["response"] = []any{map[string]any{"name": responseSymbol, "path": so}}
+	return nil
+}
+
+// The APIs of the soak (e2e soak), per upstream case besides the case's own
+// classic and OAS APIs (the examples' wiring): the classic example without
+// any plugin, and the classic example with do_not_track (no analytics
+// record, and no access-log entry when the request fails).
+const (
+	KindPlain = "soak-plain"
+	KindDNT   = "soak-dnt"
+)
+
+// writeSoakAPIs writes the soak's APIs into dir/apps, for every case.
+func writeSoakAPIs(examples, dir string, env map[string]string, cs []string, pluginPath string) error {
+	raw, err := os.ReadFile(filepath.Join(examples, exampleFiles[KindClassic]))
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		for _, kind := range []string{KindPlain, KindDNT} {
+			def, err := apiFromExample(KindClassic, raw, c, env["URL_"+c], pluginPath)
+			if err != nil {
+				return err
+			}
+			switch kind {
+			case KindPlain:
+				delete(def, "custom_middleware")
+				delete(def, "analytics_plugin")
+			case KindDNT:
+				def["do_not_track"] = true
+			}
+			id := apiID(kind, c)
+			def["api_id"], def["name"] = id, "e2e "+kind+" "+c
+			def["proxy"].(map[string]any)["listen_path"] = listenPath(kind, c)
+			if err := writeJSON(filepath.Join(dir, "apps", id+".json"), def); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // apiFromExample returns the example definition raw (of kind) made into the

@@ -14,6 +14,12 @@
 //	    request's access-log entry and analytics record against the values
 //	    internal/cases expects (the test host's tests check the same);
 //	    exits 1 on any difference.
+//	e2e soak   -gw http://127.0.0.1:8080 -log gateway.log -env upstreams.env -pid PID …
+//	    sends tens of thousands of concurrent mixed requests (HTTP/1.1 and
+//	    h2c, some cancelled) through hooked, hookless and do_not_track APIs,
+//	    matches every access-log entry to its own request and checks that no
+//	    entry carries another request's failure; reads the gateway's RSS,
+//	    heap and goroutines before and after (see soak.go).
 //
 // All addresses are on loopback; scripts/e2e.sh runs the three inside a
 // network namespace of its own whose resolv.conf names 127.0.0.1.
@@ -36,6 +42,8 @@ func main() {
 		code = config(os.Args[2:])
 	case "run":
 		code = run(os.Args[2:])
+	case "soak":
+		code = soak(os.Args[2:])
 	default:
 		usage()
 	}
@@ -43,6 +51,6 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: e2e serve|config|run [flags] (scripts/e2e.sh runs it; -h on a subcommand lists its flags)")
+	fmt.Fprintln(os.Stderr, "usage: e2e serve|config|run|soak [flags] (scripts/e2e.sh runs it; -h on a subcommand lists its flags)")
 	os.Exit(2)
 }
