@@ -55,7 +55,7 @@ const (
 // (its error handler's "Client closed request").
 const statusClientClosed = 499
 
-var hookLevels = []logrus.Level{logrus.ErrorLevel, logrus.InfoLevel}
+var hookLevels = []logrus.Level{logrus.ErrorLevel, logrus.WarnLevel, logrus.InfoLevel}
 
 // Hook correlates the requests it captured with the gateway's log entries
 // and writes the classification into their access-log entries. Create it with
@@ -126,7 +126,9 @@ func (h *Hook) Close() {
 }
 
 // Levels returns the levels of the entries the hook reads: Error (the
-// "http: proxy error" entries) and Info (access-log entries).
+// "http: proxy error" entries), Warn and Info (access-log entries, and the
+// entries of the middleware that reject a request, e.g. "Attempted access
+// with non-existent key.", some of which Tyk writes at Warn).
 func (h *Hook) Levels() []logrus.Level { return hookLevels }
 
 // Pending returns the number of requests whose state is kept: captured (or
@@ -214,7 +216,7 @@ func (h *Hook) Response(res *http.Response) {
 	if req == nil || req.orphan {
 		return
 	}
-	if res.StatusCode >= 500 {
+	if res.StatusCode >= 500 && !req.failed() {
 		req.result = classify.Response(res.StatusCode, res.Header)
 		req.status = res.StatusCode
 		if res.Request != nil && res.Request.URL != nil {
@@ -245,7 +247,7 @@ func (h *Hook) AppendTags(tags []string, method, apiID string, status int) []str
 	if !req.failed() && req.ctx != nil && req.ctx.Err() != nil {
 		return tags // left by an earlier request: its writer is not ours to read
 	}
-	h.settle(req, status)
+	h.settle(req, status, "")
 	if !req.failed() {
 		return tags
 	}
@@ -270,6 +272,10 @@ func (h *Hook) Fire(e *logrus.Entry) error {
 	switch prefix {
 	case prefixAccessLog:
 		h.accessLog(e)
+	case "":
+		if mw, _ := e.Data["mw"].(string); mw != "" {
+			h.middlewareEntry(e, mw)
+		}
 	case prefixProxy:
 		if e.Level != logrus.ErrorLevel {
 			return nil
@@ -282,6 +288,29 @@ func (h *Hook) Fire(e *logrus.Entry) error {
 		}
 	}
 	return nil
+}
+
+// middlewareEntry reads an entry a gateway middleware wrote (it carries
+// the middleware's name as mw and no prefix) on the goroutine of a request
+// the pre hook began, which is still being served: an entry that says why
+// the gateway answered the request itself (classify.Gateway: an
+// authentication, rate-limit, quota, size or validation refusal, "all hosts
+// are down") becomes the request's failure, unless it already has one.
+func (h *Hook) middlewareEntry(e *logrus.Entry, mw string) {
+	req := h.reg.get(goid.Get())
+	if req == nil || req.orphan || req.failed() || req.ctx.Err() != nil {
+		return
+	}
+	r := classify.Gateway(mw, 0, e.Message)
+	if r.Flag == "" {
+		return
+	}
+	if id, _ := e.Data["api_id"].(string); id != "" {
+		if own := h.apiOf(req); own != "" && own != id {
+			return
+		}
+	}
+	req.result, req.mw = r, mw
 }
 
 // proxyError records and classifies the failure text of a gateway
@@ -387,11 +416,14 @@ func classifyFailure(msg string, req *request) classify.Result {
 // settle completes, once, the failure of req from what only the end of the
 // request shows, on the request goroutine: a body read error the wrapped
 // body recorded (response hook) for which the gateway logged no "during body
-// copy" entry; else, for a 5xx answer (status, as the gateway reports it)
-// to a round trip that got a response, who produced it, from the response
-// headers Tyk copied into the pre hook's writer (classify.Response). It
-// does nothing on the success path but compare status.
-func (h *Hook) settle(req *request, status int) {
+// copy" entry; else, for an answer of 400 or more (status, as the gateway
+// reports it; mw, the middleware the access-log entry names, if any): to a
+// round trip that got a 5xx response, who produced it, from the response
+// headers Tyk copied into the pre hook's writer (classify.Response); to a
+// request that made no round trip, why the gateway answered itself
+// (classify.Gateway, e.g. an open circuit breaker). It does nothing on the
+// success path but compare status.
+func (h *Hook) settle(req *request, status int, mw string) {
 	if req.failed() || req.trace == nil {
 		return
 	}
@@ -404,19 +436,25 @@ func (h *Hook) settle(req *request, status int) {
 		req.result = classify.Error(err, classify.PhaseResponseBody)
 		return
 	}
-	if status < 500 || req.w == nil {
+	if status < 400 || req.w == nil {
 		return
 	}
-	if sum := req.trace.Summary(); sum.Last.FirstByte != 0 {
+	switch sum := req.trace.Summary(); {
+	case sum.Last.FirstByte != 0 && status >= 500:
 		req.result = classify.Response(status, req.w.Header())
 		req.status = status
 		req.target = sum.Last.Target
+	case sum.Attempts == 0:
+		if mw == "" {
+			mw = classify.MWReverseProxy
+		}
+		req.result, req.mw = classify.Gateway(mw, status, ""), mw
 	}
 }
 
 // accessLog writes the failure of the request on this goroutine, if any,
 // into its access-log entry e, and forgets the request. For a request that
-// did not fail (no failure recorded, status below 500, no body error) it
+// did not fail (no failure recorded, status below 400, no body error) it
 // only takes the state off and releases it.
 func (h *Hook) accessLog(e *logrus.Entry) {
 	req := h.reg.take(goid.Get())
@@ -425,7 +463,7 @@ func (h *Hook) accessLog(e *logrus.Entry) {
 	}
 	defer h.release(req)
 	status, _ := e.Data["status"].(int)
-	if !req.failed() && status < 500 && (req.trace == nil || req.trace.BodyErr() == nil) {
+	if !req.failed() && status < 400 && (req.trace == nil || req.trace.BodyErr() == nil) {
 		return
 	}
 	// matches comes before settle: a state left by an earlier request (its
@@ -433,7 +471,8 @@ func (h *Hook) accessLog(e *logrus.Entry) {
 	if !h.matches(req, e) {
 		return
 	}
-	h.settle(req, status)
+	mw, _ := e.Data["mw"].(string)
+	h.settle(req, status, mw)
 	if req.failed() {
 		h.write(e.Data, req)
 	}

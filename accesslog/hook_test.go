@@ -496,3 +496,39 @@ func BenchmarkSuccessPath(b *testing.B) {
 		})
 	}
 }
+
+// TestGatewayAnswersItself: requests the gateway answers without a round
+// trip get Tyk 5.14's flags on any version: from the entry the rejecting
+// middleware writes on the request goroutine (Tyk 5.8 gateway/mw_auth_key.go
+// "Attempted access with non-existent key.", mw=AuthKey, level Info), and,
+// with no such entry, from the access-log entry's status with the reverse
+// proxy's own error handler (an open circuit breaker answers 503 "Service
+// temporarily unavailable." without a round trip).
+func TestGatewayAnswersItself(t *testing.T) {
+	g := newGateway(t, testConfig())
+	reject := func(mwEntry logrus.Fields, msg string, status int) logrus.Fields {
+		in, _ := http.NewRequest("GET", "http://gateway.local/api/x", nil)
+		g.hook.Begin(httptest.NewRecorder(), in)
+		if mwEntry != nil {
+			g.log.WithFields(mwEntry).Info(msg)
+		}
+		g.log.WithFields(logrus.Fields{"prefix": "access-log", "method": "GET", "path": "/x", "status": status}).Info()
+		return g.seen.LastEntry().Data
+	}
+	d := reject(logrus.Fields{"mw": "AuthKey", "api_id": "api1", "origin": "127.0.0.1", "key": "****abcd"},
+		"Attempted access with non-existent key.", 403)
+	if d["upstream_flag"] != "AKI" || d["response_flag"] != "AKI" || d["error_source"] != "AuthKey" || d["upstream_error_source"] != "gateway" {
+		t.Errorf("non-existent key: %v", d)
+	}
+	d = reject(nil, "", 503)
+	if d["upstream_flag"] != "CBO" || d["circuit_breaker_state"] != "OPEN" || d["error_source"] != "ReverseProxy" {
+		t.Errorf("open circuit breaker: %v", d)
+	}
+	d = reject(nil, "", 404) // e.g. a mock response: nothing to say
+	if _, ok := d["upstream_flag"]; ok {
+		t.Errorf("404 without evidence classified: %v", d)
+	}
+	if n := g.hook.Pending(); n != 0 {
+		t.Errorf("%d pending", n)
+	}
+}

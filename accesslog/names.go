@@ -21,6 +21,16 @@ type Names struct {
 	WriteMs      string // from connection obtained to request written (float64, milliseconds)
 	HeadersMs    string // from request written to first response byte or failure (float64, milliseconds)
 	Node         string // gateway node name (string)
+
+	// The certificate a failed TLS verification names (classify.Certificate),
+	// for every certificate failure: unknown authority, host mismatch,
+	// expired, not yet valid, invalid. Strings are escaped and at most 256
+	// bytes; times are RFC 3339 in UTC, as Tyk 5.12+ writes tls_cert_expiry.
+	CertSubject   string // subject, pkix.Name.String() (string, e.g. "CN=api.internal,O=Example")
+	CertExpiry    string // NotAfter (string, RFC 3339)
+	CertIssuer    string // issuer, pkix.Name.String() (string)
+	CertSANs      string // DNS names then IPs, comma-separated, at most 8 (string)
+	CertNotBefore string // NotBefore (string, RFC 3339)
 }
 
 // TykNames are the default keys: snake_case like Tyk's own access-log fields.
@@ -43,6 +53,12 @@ var TykNames = Names{
 	WriteMs:      "upstream_request_write_ms",
 	HeadersMs:    "upstream_response_headers_ms",
 	Node:         "gateway_node",
+
+	CertSubject:   "tls_cert_subject", // Tyk 5.12+'s own key (it writes it for expired certificates only)
+	CertExpiry:    "tls_cert_expiry",  // Tyk 5.12+'s own key, same format
+	CertIssuer:    "upstream_tls_cert_issuer",
+	CertSANs:      "upstream_tls_cert_sans",
+	CertNotBefore: "upstream_tls_cert_not_before",
 }
 
 // ECSNames map the same fields onto Elastic Common Schema / OpenTelemetry
@@ -68,6 +84,12 @@ var ECSNames = Names{
 	WriteMs:      "tyk.upstream.request_write_ms",
 	HeadersMs:    "tyk.upstream.response_headers_ms",
 	Node:         "host.name",
+
+	CertSubject:   "tls.server.subject",
+	CertExpiry:    "tls.server.not_after",
+	CertIssuer:    "tls.server.issuer",
+	CertSANs:      "tls.server.x509.alternative_names",
+	CertNotBefore: "tls.server.not_before",
 }
 
 // Tyk 5.12's own classification keys, written (when Config.Compat is on) only
@@ -78,4 +100,8 @@ const (
 	KeyErrorSource    = "error_source"          // "ReverseProxy" for transport errors, "Upstream" for a 5xx
 	KeyErrorTarget    = "error_target"          // upstream "host:port"
 	KeyUpstreamStatus = "upstream_status"       // status of an upstream 5xx (int)
+
+	// KeyCircuitBreakerState is Tyk 5.12+'s circuit_breaker_state, written
+	// with response_flag CBO: "OPEN", the only state Tyk writes.
+	KeyCircuitBreakerState = "circuit_breaker_state"
 )

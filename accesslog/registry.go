@@ -32,6 +32,7 @@ type request struct {
 
 	// Filled by the proxy entries and the response hook.
 	apiID   string // api_id of the "http: proxy error" entry, or from ctx (Config.APIIDOf)
+	mw      string // the middleware that answered the request itself (classify.Gateway), e.g. "AuthKey"
 	userIP  string // user_ip of the "http: proxy error" entry
 	errText string // sanitised error text, "" when the round trip did not fail
 	target  string // "host:port" the failure is about

@@ -73,16 +73,37 @@ func (h *Hook) write(d logrus.Fields, req *request) {
 			}
 		}
 	}
+	if s := req.summary; s != nil && s.Err != nil && r.Phase == classify.PhaseTLS {
+		if c, ok := classify.Certificate(s.Err); ok {
+			if c.Subject != "" {
+				set(n.CertSubject, c.Subject)
+			}
+			set(n.CertExpiry, classify.FormatCertTime(c.NotAfter))
+			if c.Issuer != "" {
+				set(n.CertIssuer, c.Issuer)
+			}
+			if c.SANs != "" {
+				set(n.CertSANs, c.SANs)
+			}
+			set(n.CertNotBefore, classify.FormatCertTime(c.NotBefore))
+		}
+	}
 	if h.cfg.Node != "" {
 		set(n.Node, h.cfg.Node)
 	}
 	if h.cfg.Compat {
 		set(KeyResponseFlag, r.Flag)
 		set(KeyResponseDetail, r.Detail)
-		if r.Flag == classify.FlagURS {
+		switch {
+		case r.Flag == classify.FlagURS:
 			set(KeyErrorSource, sourceUpstream)
-		} else {
+		case req.mw != "":
+			set(KeyErrorSource, req.mw) // Tyk 5.14: the middleware's name (ReverseProxy for NHU, CBO)
+		default:
 			set(KeyErrorSource, sourceReverseProxy)
+		}
+		if r.Flag == classify.FlagCBO {
+			set(KeyCircuitBreakerState, classify.CircuitBreakerStateOpen)
 		}
 		if req.target != "" {
 			set(KeyErrorTarget, req.target)
