@@ -63,7 +63,6 @@ var hookLevels = []logrus.Level{logrus.ErrorLevel, logrus.WarnLevel, logrus.Info
 type Hook struct {
 	cfg       Config
 	reg       *registry
-	pool      sync.Pool // *request with its capture.Trace, for reuse (see release)
 	recovered atomic.Int64
 	stop      chan struct{}
 	stopOnce  sync.Once
@@ -154,12 +153,6 @@ func (h *Hook) recoverPanic() {
 // carries it, which is how a Tyk pre hook passes a context on) and registers
 // the request under the goroutine's id. It does nothing when MaxPending
 // requests are pending.
-//
-// The request state and its capture come from a pool and go back to it when
-// the request's access-log entry is written (or the goroutine's next request
-// replaces it), if no trace callback of the request can still arrive
-// (capture.Trace.Finish); so on the success path Begin allocates only what
-// r.WithContext and httptrace.WithClientTrace do.
 func (h *Hook) Begin(w http.ResponseWriter, r *http.Request) {
 	defer h.recoverPanic()
 	gid := goid.Get()
@@ -177,27 +170,24 @@ func (h *Hook) Begin(w http.ResponseWriter, r *http.Request) {
 	*r = *r.WithContext(httptrace.WithClientTrace(ctx, req.trace.ClientTrace()))
 }
 
-// newRequest returns a request state with a fresh capture: a pooled one
-// when there is one.
+// newRequest returns a request state with a fresh capture.
+//
+// The state is not pooled: a capture that looks quiet at the end of its
+// request (capture.Trace.Finish) may still receive the callbacks of a dial
+// the transport queued for it and has not yet started (the request got a
+// pooled connection meanwhile); reusing it at once let such a late
+// ConnectStart reach the next request's capture (seen under -race). Reuse
+// needs a delay in quarantine, checked for late callbacks, first.
 func (h *Hook) newRequest() *request {
-	if req, _ := h.pool.Get().(*request); req != nil {
-		req.trace.Reset()
-		return req
-	}
 	return &request{trace: capture.New()}
 }
 
-// release ends what req holds, on the goroutine of its request once nothing
-// else can reach req (taken off or replaced in the registry): its trace is
-// finished, and when the trace is quiet the state goes back to the pool,
-// cleared. A request whose trace may still receive callbacks (a dial still
-// running) is left to the garbage collector, its trace ignoring them.
+// release ends what req holds: its trace is finished, so that callbacks
+// arriving later are ignored.
 func (h *Hook) release(req *request) {
-	if req.trace == nil || !req.trace.Finish() {
-		return
+	if req.trace != nil {
+		req.trace.Finish()
 	}
-	*req = request{trace: req.trace}
-	h.pool.Put(req)
 }
 
 // Response is the optional response hook's part, on the request goroutine:

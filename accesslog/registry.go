@@ -18,8 +18,7 @@ import (
 //
 // Fields set before the request is published in the registry (trace, w,
 // ctx, method, created, orphan) are read-only afterwards. The others are
-// written and read only on the request goroutine. A request begun by the
-// pre hook is reused (Hook.release) once taken off the registry.
+// written and read only on the request goroutine.
 type request struct {
 	trace   *capture.Trace      // nil for an orphan
 	w       http.ResponseWriter // the client-facing writer the pre hook got; nil for an orphan

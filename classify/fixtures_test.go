@@ -31,9 +31,12 @@ import (
 )
 
 const (
-	fixDialTimeout   = 300 * time.Millisecond
-	fixHeaderTimeout = 500 * time.Millisecond
-	fixTLSTimeout    = 300 * time.Millisecond
+	// Seconds, not hundreds of ms: on a loaded machine a loopback connect or
+	// handshake can take a few hundred ms, and must not turn a fixture into
+	// a timeout; the timeout fixtures only get slower.
+	fixDialTimeout   = 2 * time.Second
+	fixHeaderTimeout = 3 * time.Second
+	fixTLSTimeout    = 2 * time.Second
 )
 
 // ---------------------------------------------------------------------------
