@@ -48,6 +48,8 @@ func TestJudgeSoak(t *testing.T) {
 		{"B with its own CDC", b, map[string]any{"status": 499.0, "upstream_flag": "CDC", "upstream_error_detail": "client_disconnected", "upstream_error_source": "client"}, vOKFields},
 		{"B without fields", b, map[string]any{"status": 499.0}, vOK},
 		{"hooked refused", &soakReq{kind: KindClassic, c: cases.Refused, method: http.MethodGet, status: 500}, with(ucf, "status", 500.0), vOK},
+		{"cancelled hooked refused, phase from the text alone", &soakReq{kind: KindClassic, c: cases.Refused, method: http.MethodGet, cancel: time.Millisecond, canceled: true, err: errCanceled{}}, with(ucf, "status", 500.0, "upstream_error_phase", "unknown"), vOK},
+		{"cancelled hooked refused, another upstream", &soakReq{kind: KindClassic, c: cases.Refused, method: http.MethodGet, cancel: time.Millisecond, canceled: true, err: errCanceled{}}, with(ucf, "status", 500.0, "upstream_target", "127.0.0.1:9"), vForeign},
 		{"hooked refused, wrong phase", &soakReq{kind: KindOAS, c: cases.Refused, method: http.MethodGet, status: 500}, with(ucf, "status", 500.0, "upstream_error_phase", "tls"), vWrong},
 		{"hookless refused, from the proxy-error line", &soakReq{kind: KindPlain, c: cases.Refused, method: http.MethodGet, status: 500}, with(ucf, "status", 500.0, "upstream_error_phase", "connect"), vOKFields},
 		{"hookless 503 carrying another's failure", &soakReq{kind: KindPlain, c: cases.Status503, method: http.MethodGet, status: 503}, with(ucf, "status", 503.0), vForeign},
