@@ -152,6 +152,15 @@ func (t *Trace) gotConn(info httptrace.GotConnInfo) {
 	now := t.since()
 	t.mu.Lock()
 	if a := t.cur(); a != nil {
+		if info.Reused {
+			// A dial the transport started for this request may have
+			// reported before the pooled connection was handed over; it
+			// says nothing of the connection used. Its later callbacks are
+			// ignored (GotConn is set).
+			a.DNSStart, a.DNSDone, a.DNSErr = 0, 0, nil
+			a.ConnectStart, a.ConnectDone, a.ConnectErr, a.Peer = 0, 0, nil, ""
+			a.TLSStart, a.TLSDone, a.TLSErr = 0, 0, nil
+		}
 		a.GotConn = now
 		a.Reused = info.Reused
 		a.WasIdle = info.WasIdle

@@ -436,3 +436,24 @@ func TestResetStartsAfresh(t *testing.T) {
 		t.Fatalf("after Reset: %+v", s)
 	}
 }
+
+// TestReusedConnectionForgetsTheLosingDial: the transport may start a dial
+// for a request and then hand it a pooled connection; the dial's callbacks
+// before GotConn must not make a failure on the pooled connection look like
+// a connect failure (seen on real gateways: an idle-closed POST reported in
+// phase connect with a connect time).
+func TestReusedConnectionForgetsTheLosingDial(t *testing.T) {
+	tc := capture.New()
+	ct := tc.ClientTrace()
+	ct.GetConn("a:1")
+	ct.DNSStart(httptrace.DNSStartInfo{Host: "a"})
+	ct.DNSDone(httptrace.DNSDoneInfo{})
+	ct.ConnectStart("tcp", "1.2.3.4:1")
+	ct.GotConn(httptrace.GotConnInfo{Reused: true, WasIdle: true})
+	ct.ConnectDone("tcp", "1.2.3.4:1", errors.New("late"))
+	ct.WroteRequest(httptrace.WroteRequestInfo{})
+	s := tc.Summary()
+	if s.Phase != classify.PhaseResponseHeaders || s.Err != nil || s.Connect != 0 || s.DNS != 0 || s.Last.Peer != "" {
+		t.Fatalf("the losing dial shows: phase %v err %v connect %v dns %v peer %q", s.Phase, s.Err, s.Connect, s.DNS, s.Last.Peer)
+	}
+}
