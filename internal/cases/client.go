@@ -2,12 +2,15 @@ package cases
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"strings"
 	"time"
+
+	"golang.org/x/net/http2"
 )
 
 // LoopbackOnly refuses an address (host:port) whose host is not a loopback
@@ -36,6 +39,21 @@ func NewClient() *http.Client {
 		},
 		MaxIdleConnsPerHost: 64,
 		IdleConnTimeout:     90 * time.Second,
+	}}
+}
+
+// NewH2CClient returns an HTTP/2 client that speaks h2c (HTTP/2 with prior
+// knowledge over plain TCP) to loopback addresses only.
+func NewH2CClient() *http.Client {
+	d := &net.Dialer{Timeout: 5 * time.Second}
+	return &http.Client{Transport: &http2.Transport{
+		AllowHTTP: true,
+		DialTLSContext: func(ctx context.Context, network, addr string, _ *tls.Config) (net.Conn, error) {
+			if err := LoopbackOnly(addr); err != nil {
+				return nil, err
+			}
+			return d.DialContext(ctx, network, addr)
+		},
 	}}
 }
 

@@ -154,7 +154,7 @@ func (w Want) Check(e map[string]any, upstreamHost string, tags []string, haveRe
 	eq("upstream_error_phase", w.Phase)
 	eq("upstream_error_source", w.Source)
 	eq("upstream_intermediary", w.Intermediary)
-	if !w.NoError && str(e, "error") == "" {
+	if !w.NoError && Field(e, "error") == "" {
 		bad = append(bad, "error absent or empty")
 	}
 	if w.Flag != "CDC" {
@@ -191,7 +191,7 @@ func (w Want) Check(e map[string]any, upstreamHost string, tags []string, haveRe
 			eq("upstream_status", strconv.Itoa(w.Status))
 		}
 		// 5.12 writes host:port and, for a transport error, the path.
-		if t := str(e, "error_target"); t != upstreamHost && !strings.HasPrefix(t, upstreamHost+"/") {
+		if t := Field(e, "error_target"); t != upstreamHost && !strings.HasPrefix(t, upstreamHost+"/") {
 			bad = append(bad, fmt.Sprintf("error_target = %q, want the gateway's %q or %q+path", t, upstreamHost, upstreamHost))
 		}
 	}
@@ -209,9 +209,9 @@ func (w Want) Check(e map[string]any, upstreamHost string, tags []string, haveRe
 	return bad
 }
 
-// str returns field k of e as text: "" if absent or nil. An entry decoded
+// Field returns field k of e as text: "" if absent or nil. An entry decoded
 // from JSON holds strings; one a logrus formatter saw may hold an error.
-func str(e map[string]any, k string) string {
+func Field(e map[string]any, k string) string {
 	switch v := e[k].(type) {
 	case nil:
 		return ""

@@ -20,7 +20,7 @@ import (
 func TestConcurrentMixed(t *testing.T) {
 	const total, workers = 1000, 64
 	h, srv := newTestHost(t, Tyk58, testPlugin.Default())
-	h1, h2 := cases.NewClient(), h2cClient()
+	h1, h2 := cases.NewClient(), cases.NewH2CClient()
 	defer h1.CloseIdleConnections()
 	defer h2.CloseIdleConnections()
 

@@ -3,12 +3,8 @@
 package main
 
 import (
-	"context"
-	"crypto/tls"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,7 +16,6 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
-	"golang.org/x/net/http2"
 
 	tyklog "github.com/TykTechnologies/tyk/log"
 
@@ -225,21 +220,6 @@ func newTestHost(t testing.TB, tyk string, plugin *Plugin) (*Host, *Server) {
 		tr.CloseIdleConnections()
 	})
 	return h, srv
-}
-
-// h2cClient returns a client speaking HTTP/2 with prior knowledge over
-// plain TCP to loopback addresses.
-func h2cClient() *http.Client {
-	d := &net.Dialer{Timeout: 5 * time.Second}
-	return &http.Client{Transport: &http2.Transport{
-		AllowHTTP: true,
-		DialTLSContext: func(ctx context.Context, network, addr string, _ *tls.Config) (net.Conn, error) {
-			if err := cases.LoopbackOnly(addr); err != nil {
-				return nil, err
-			}
-			return d.DialContext(ctx, network, addr)
-		},
-	}}
 }
 
 // presentErrorKeys lists the error keys e carries, sorted.

@@ -3,14 +3,12 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
@@ -21,8 +19,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/net/http2"
 
 	"github.com/upstreamcause/tyk-upstream-cause/internal/cases"
 )
@@ -192,7 +188,7 @@ func soak(args []string) int {
 
 func runSoak(f *soakFlags, hosts map[string]string, tyk512 bool) int {
 	h1 := cases.NewClient()
-	h2 := newH2CClient()
+	h2 := cases.NewH2CClient()
 	defer h1.CloseIdleConnections()
 	defer h2.CloseIdleConnections()
 
@@ -417,21 +413,6 @@ func sendSoak(c *http.Client, gw string, r *soakReq) {
 	r.canceled = r.cancel > 0 && ctx.Err() != nil
 }
 
-// newH2CClient returns an HTTP/2 client that speaks h2c with prior
-// knowledge to loopback addresses only.
-func newH2CClient() *http.Client {
-	d := &net.Dialer{Timeout: 5 * time.Second}
-	return &http.Client{Transport: &http2.Transport{
-		AllowHTTP: true,
-		DialTLSContext: func(ctx context.Context, network, addr string, _ *tls.Config) (net.Conn, error) {
-			if err := cases.LoopbackOnly(addr); err != nil {
-				return nil, err
-			}
-			return d.DialContext(ctx, network, addr)
-		},
-	}}
-}
-
 // The verdicts on one request's entry.
 const (
 	vOK          = "ok"                            // as it must be
@@ -464,8 +445,8 @@ func judgeSoak(r *soakReq, e map[string]any, hosts map[string]string, tyk512 boo
 			present = append(present, k)
 		}
 	}
-	flag := field(e, "upstream_flag")
-	target := field(e, "upstream_target")
+	flag := cases.Field(e, "upstream_flag")
+	target := cases.Field(e, "upstream_target")
 	if r.status != 0 && status != r.status && !lenient {
 		return vWrongStatus, fmt.Sprintf("entry status %d, client got %d", status, r.status)
 	}
@@ -509,7 +490,7 @@ func judgeSoak(r *soakReq, e map[string]any, hosts map[string]string, tyk512 boo
 	}
 	var bad []string
 	check := func(k, v string) {
-		if got := field(e, k); got != v {
+		if got := cases.Field(e, k); got != v {
 			bad = append(bad, fmt.Sprintf("%s=%q want %q", k, got, v))
 		}
 	}
@@ -549,18 +530,6 @@ func entryStatus(e map[string]any) int {
 		return n
 	}
 	return 0
-}
-
-// field returns the value of key k of entry e as text ("" if absent).
-func field(e map[string]any, k string) string {
-	switch v := e[k].(type) {
-	case nil:
-		return ""
-	case string:
-		return v
-	default:
-		return fmt.Sprint(v)
-	}
 }
 
 func keys(m map[string]bool) string {
@@ -615,7 +584,7 @@ func (p *soakReport) add(r *soakReq, verdict, why string, e map[string]any) {
 			if entryStatus(e) == 499 {
 				p.ab.b499++
 			}
-			if field(e, "upstream_flag") == cases.WantByCase[abCaseA].Flag {
+			if cases.Field(e, "upstream_flag") == cases.WantByCase[abCaseA].Flag {
 				p.ab.bWithA++
 			}
 		}
