@@ -228,6 +228,8 @@ func opOf(s string) op {
 		return opRead
 	case "write":
 		return opWrite
+	case "readfrom":
+		return opReadFrom
 	}
 	return opNone
 }

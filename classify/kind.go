@@ -53,7 +53,7 @@ const (
 )
 
 // op is the operation of the outermost *net.OpError ("dial tcp …", "read tcp
-// …", "write tcp …").
+// …", "write tcp …", "readfrom tcp …").
 type op uint8
 
 const (
@@ -61,6 +61,11 @@ const (
 	opDial
 	opRead
 	opWrite
+	// opReadFrom is the transport copying the request body into the
+	// upstream connection (net.TCPConn.ReadFrom): an EOF-like error under it
+	// comes from reading the body, that is from the client, never from the
+	// socket.
+	opReadFrom
 )
 
 // TLS alert codes (RFC 8446 section 6) that get their own detail.
@@ -138,7 +143,7 @@ func (ev *evidence) defaultPhase() Phase {
 	switch {
 	case ev.body:
 		return PhaseResponseBody
-	case ev.op == opWrite, ev.kind == kBrokenPipe:
+	case ev.op == opWrite, ev.op == opReadFrom, ev.kind == kBrokenPipe:
 		return PhaseRequestWrite
 	case ev.broken:
 		return PhaseResponseHeaders
@@ -290,6 +295,10 @@ func (ev *evidence) result(phase Phase) Result {
 		}
 	case kUnexpectedEOF:
 		switch {
+		case ev.op == opReadFrom:
+			// "readfrom tcp A->B: unexpected EOF": the client stopped
+			// sending the request body it announced; the client's doing.
+			set(FlagCDC, "", DetailClientDisconnected, SourceClient)
 		case phase == PhaseTLS:
 			set(FlagUCC, TypeConnectionTerminated, DetailConnectionClosedDuringTLS, SourceUpstream)
 		case phase == PhaseRequestWrite:

@@ -342,6 +342,8 @@ func textOp(t string) op {
 	switch {
 	case hasWordAt(t, "dial "), hasFold(t, "connect: "), hasWordAt(t, "socket: "):
 		return opDial
+	case hasWordAt(t, "readfrom "):
+		return opReadFrom
 	case hasWordAt(t, "write "), hasFold(t, "write: "):
 		return opWrite
 	case hasWordAt(t, "read "), hasFold(t, "read: "):

@@ -1,6 +1,8 @@
 package classify_test
 
 import (
+	"io"
+	"net"
 	"strings"
 	"testing"
 
@@ -144,5 +146,21 @@ func TestMessageHuge(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(10, func() { classify.Message(big) }); n != 0 {
 		t.Errorf("16 MiB message: %v allocs", n)
+	}
+}
+
+// TestRequestBodyEndedByClient: the transport copying the request body into
+// the upstream connection reports the client's short body as "readfrom tcp
+// A->B: unexpected EOF" (seen in the test host when a client leaves while its
+// POST body is streamed): the client's doing, CDC, by type and by text.
+func TestRequestBodyEndedByClient(t *testing.T) {
+	err := &net.OpError{Op: "readfrom", Net: "tcp", Err: io.ErrUnexpectedEOF}
+	for _, r := range []classify.Result{
+		classify.Error(err, classify.PhaseRequestWrite),
+		classify.Message("http: proxy error: " + "readfrom tcp 127.0.0.1:58754->127.0.0.1:45279: unexpected EOF"),
+	} {
+		if r.Flag != classify.FlagCDC || r.Source != classify.SourceClient {
+			t.Errorf("got %s %s %v, want CDC client_disconnected client", r.Flag, r.Detail, r.Source)
+		}
 	}
 }
