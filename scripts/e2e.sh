@@ -33,6 +33,9 @@
 #                PLUGIN_NAME=noopplugin scripts/build-plugin.sh), to tell what
 #                the gateway charges for a Go pre hook, analytics plugin and
 #                response hook from what upstreamcause itself adds
+# E2E_BENCH_PROFILE=FILE  with E2E_BENCH=1: write a CPU profile of the
+#                gateway process over the benchmark's timed part to FILE
+#                (go tool pprof FILE; the gateway runs with --httpprofile)
 #
 # The soak and the benchmark run whenever the gateway is up, even when a
 # check failed; the exit status is 1 if any of them failed.
@@ -222,7 +225,9 @@ inner() {
 	local secret soak_args=() gw_args=()
 	if [[ ${E2E_SOAK:-} == 1 ]]; then
 		soak_args=(-soak)
-		gw_args=(--httpprofile) # /debug/pprof on the gateway's port: goroutines, heap
+	fi
+	if [[ ${E2E_SOAK:-} == 1 || -n ${E2E_BENCH_PROFILE:-} ]]; then
+		gw_args=(--httpprofile) # /debug/pprof on the gateway's port: goroutines, heap, CPU
 	fi
 	secret=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 	"$work/e2e" config -examples "$root/examples" -dir "$work/gw" -env "$work/upstreams.env" \
@@ -255,6 +260,7 @@ inner() {
 	if [[ ${E2E_BENCH:-} == 1 ]] && kill -0 "$gw_pid" 2>/dev/null; then
 		log "benchmark: the same API without any plugin and with it, ${E2E_BENCH_N:-20000} requests each"
 		E2E_BENCH_GW="http://127.0.0.1:$gw_port" E2E_BENCH_PID=$gw_pid E2E_BENCH_NOOP=$([[ -n ${E2E_NOOP_SO:-} ]] && echo 1) \
+			E2E_BENCH_PROFILE=${E2E_BENCH_PROFILE:-} \
 			"$work/e2e-bench.test" -test.run '^$' -test.bench RealGateway \
 			-test.benchtime "${E2E_BENCH_N:-20000}x" || rc=1
 	fi

@@ -117,6 +117,7 @@ func BenchmarkRealGateway(b *testing.B) {
 		run(s, 200)
 		s.wall, s.cpu, s.requests = 0, 0, 0
 	}
+	profiled := startProfile(b, gw, os.Getenv("E2E_BENCH_PROFILE"))
 	const block = 200
 	b.ResetTimer()
 	for done, round := 0, 0; done < b.N; done, round = done+block, round+1 {
@@ -126,6 +127,7 @@ func BenchmarkRealGateway(b *testing.B) {
 		}
 	}
 	b.StopTimer()
+	profiled()
 	per := func(d time.Duration, n int) float64 { return float64(d) / float64(n) }
 	base := sides[0]
 	cpu := map[string]float64{}
@@ -149,6 +151,49 @@ func BenchmarkRealGateway(b *testing.B) {
 	diff("plugin-us", "full", "noop")
 	diff("plugin3-us", "full3", "noop3")
 	diff("response-hook-us", "full3", "full")
+}
+
+// profileSeconds is how long the gateway's CPU profile runs: about the
+// timed part of a benchmark of 20,000 requests per API.
+const profileSeconds = 20
+
+// startProfile, when file is not "", starts a CPU profile of the gateway
+// (its /debug/pprof/profile; scripts/e2e.sh starts it with --httpprofile)
+// for profileSeconds, and returns a function that waits for it and writes
+// it to file. Profiling costs the gateway CPU: the figures of a profiled run
+// are not the ones to report.
+func startProfile(b *testing.B, gw, file string) (wait func()) {
+	if file == "" {
+		return func() {}
+	}
+	done := make(chan error, 1)
+	go func() {
+		res, err := http.Get(gw + "/debug/pprof/profile?seconds=" + strconv.Itoa(profileSeconds))
+		if err != nil {
+			done <- err
+			return
+		}
+		defer res.Body.Close()
+		if res.StatusCode != 200 {
+			done <- &statusError{gw + "/debug/pprof/profile", res.StatusCode}
+			return
+		}
+		f, err := os.Create(file)
+		if err == nil {
+			_, err = io.Copy(f, res.Body)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		done <- err
+	}()
+	return func() {
+		if err := <-done; err != nil {
+			b.Errorf("CPU profile: %v", err)
+		} else {
+			b.Logf("gateway CPU profile written to %s", file)
+		}
+	}
 }
 
 type statusError struct {
