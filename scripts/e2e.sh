@@ -232,7 +232,7 @@ inner() {
 	secret=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 	"$work/e2e" config -examples "$root/examples" -dir "$work/gw" -env "$work/upstreams.env" \
 		-plugin "$mw/upstreamcause.so" -templates "$templates" -secret "$secret" \
-		-port "$gw_port" -redis-port "$redis_port" -timeout 1 "${noop_args[@]}" "${soak_args[@]}"
+		-port "$gw_port" -redis-port "$redis_port" -timeout 2 "${noop_args[@]}" "${soak_args[@]}"
 
 	# SSL_CERT_FILE: the gateway trusts the upstreams' test CA (only it).
 	(cd "$work/gw" && exec env SSL_CERT_FILE="$work/ca.pem" "$TYK_BIN" start --conf "$work/gw/tyk.conf" "${gw_args[@]}") \

@@ -91,7 +91,9 @@ func writeConfig(examples, dir, envFile, pluginPath, noopSO, templates, secret s
 
 	// tyk.conf: the example's, with only what locates things on this
 	// machine changed, and the proxy timeout shortened so that the timeout
-	// cases take a second. Logging, access logs and analytics stay as the
+	// cases take seconds, not half a minute (scripts/e2e.sh: 2 s, longer
+	// than the enforced timeout of the gateway-produced answers, so that
+	// the gateway's response-header timeout cannot fire first). Logging, access logs and analytics stay as the
 	// example sets them: the run checks what they produce.
 	var conf map[string]any
 	if err := readJSON(filepath.Join(examples, "tyk.conf"), &conf); err != nil {
@@ -129,6 +131,10 @@ func writeConfig(examples, dir, envFile, pluginPath, noopSO, templates, secret s
 			return err
 		}
 	}
+	// The uptime checker, for the NHU API of the gateway-produced answers
+	// (gateway.go): not in the example, whose gateway runs it with its
+	// defaults.
+	conf["uptime_tests"] = gwUptimeConfig
 	if err := writeJSON(filepath.Join(dir, "tyk.conf"), conf); err != nil {
 		return err
 	}
@@ -144,6 +150,9 @@ func writeConfig(examples, dir, envFile, pluginPath, noopSO, templates, secret s
 		return fmt.Errorf("%s names no upstream", envFile)
 	}
 	if err := writeBenchAPIs(examples, dir, env["URL_"+benchCase], pluginPath, noopSO); err != nil {
+		return err
+	}
+	if err := writeGatewayAPIs(examples, dir, env, pluginPath); err != nil {
 		return err
 	}
 	if soak {

@@ -16,7 +16,7 @@ import (
 func TestConfigFromExamples(t *testing.T) {
 	dir := t.TempDir()
 	env := filepath.Join(dir, "upstreams.env")
-	if err := os.WriteFile(env, []byte("URL_ok=http://127.0.0.1:1234/\nURL_dns_nxdomain=http://nxdomain.upstream.test:1234/\nDNS_ADDR=127.0.0.1:53\n"), 0o644); err != nil {
+	if err := os.WriteFile(env, []byte("URL_ok=http://127.0.0.1:1234/\nURL_dns_nxdomain=http://nxdomain.upstream.test:1234/\nDNS_ADDR=127.0.0.1:53\n"+gatewayEnv), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	so := filepath.Join(dir, "middleware", "upstreamcause.so")
@@ -108,7 +108,7 @@ func TestExamplesDefaultWiring(t *testing.T) {
 func TestBenchAndSoakAPIs(t *testing.T) {
 	dir := t.TempDir()
 	env := filepath.Join(dir, "upstreams.env")
-	if err := os.WriteFile(env, []byte("URL_ok=http://127.0.0.1:1234/\nURL_refused=http://127.0.0.1:1235/\n"), 0o644); err != nil {
+	if err := os.WriteFile(env, []byte("URL_ok=http://127.0.0.1:1234/\nURL_refused=http://127.0.0.1:1235/\nURL_connect_timeout=http://127.0.0.1:1236/\nURL_header_timeout=http://127.0.0.1:1237/\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	so := filepath.Join(dir, "middleware", "upstreamcause.so")

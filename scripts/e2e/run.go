@@ -45,12 +45,25 @@ type sent struct {
 	path   string
 	token  string // the last path segment, unique in the run
 	want   cases.Want
-	status int   // what the client got (0: no answer)
-	err    error // the client's error, if any
+	gw     *gwCase // a gateway-produced answer (gateway.go) instead of a demo case
+	status int     // what the client got (0: no answer)
+	err    error   // the client's error, if any
 }
 
 func (s *sent) label() string {
-	return fmt.Sprintf("%-7s %02d %-21s %-4s", s.kind, s.n, s.dc.Case, s.method)
+	name := s.dc.Case
+	if s.gw != nil {
+		name = s.gw.Name
+	}
+	return fmt.Sprintf("%-7s %02d %-21s %-4s", s.kind, s.n, name, s.method)
+}
+
+// title is what the request shows.
+func (s *sent) title() string {
+	if s.gw != nil {
+		return s.gw.Title
+	}
+	return s.dc.Title
 }
 
 // run sends the requests and checks what the gateway logged and recorded.
@@ -65,6 +78,7 @@ func run(args []string) int {
 		oasDir   = fs.String("oas", "", "OAS API definitions to add through the gateway API (POST /tyk/apis/oas)")
 		version  = fs.String("version", "", "the gateway's version (vX.Y.Z): from 5.12 on the gateway classifies failures itself")
 		kinds    = fs.String("kinds", KindClassic+","+KindOAS, "API kinds to send every case through")
+		gwCases  = fs.Bool("gateway-cases", true, "also reproduce the answers the gateway produces itself (gateway.go: NHU, CBO, enforced timeout, 4xx)")
 		verbose  = fs.Bool("v", false, "print every checked access-log entry")
 		startMax = fs.Duration("start-timeout", 60*time.Second, "how long to wait for the gateway to answer")
 	)
@@ -168,6 +182,16 @@ func run(args []string) int {
 		}
 	}
 
+	// 3b. The answers the gateway produces itself.
+	// A failure to set one up is reported at the end; what was sent is
+	// checked.
+	var gwErr error
+	if *gwCases {
+		var gws []*sent
+		gws, gwErr = runGatewayCases(client, *gw, *secret, *logFile, env)
+		reqs = append(reqs, gws...)
+	}
+
 	// 4. Their access-log entries and analytics records.
 	var entries map[string]map[string]any
 	_ = waitFor(15*time.Second, func() error {
@@ -203,12 +227,18 @@ func run(args []string) int {
 	passed, failed := 0, 0
 	for _, s := range reqs {
 		var bad []string
-		if s.dc.Cancel == 0 && s.status != s.want.Status {
-			bad = append(bad, fmt.Sprintf("client got status %d (err %v), want %d", s.status, s.err, s.want.Status))
+		wantStatus := s.want.Status
+		if s.gw != nil {
+			wantStatus = s.gw.Status
+		}
+		if s.dc.Cancel == 0 && s.status != wantStatus {
+			bad = append(bad, fmt.Sprintf("client got status %d (err %v), want %d", s.status, s.err, wantStatus))
 		}
 		e := entries[s.token]
 		host := ""
-		if u, err := url.Parse(env["URL_"+s.dc.Case]); err == nil {
+		if s.gw != nil {
+			host = gwUpstreamHost(s.gw, env)
+		} else if u, err := url.Parse(env["URL_"+s.dc.Case]); err == nil {
 			host = u.Host
 		}
 		var tags []string
@@ -224,6 +254,8 @@ func run(args []string) int {
 		}
 		if e == nil {
 			bad = append(bad, "no access-log entry for "+s.path)
+		} else if s.gw != nil {
+			bad = append(bad, s.gw.check(e, host, tags, rec != nil, tyk512)...)
 		} else {
 			var says *cases.GatewaySays
 			if g, ok := cases.Tyk512Says[cases.RequestKey(s.dc)]; ok && tyk512 {
@@ -237,7 +269,7 @@ func run(args []string) int {
 		} else {
 			failed++
 			fmt.Printf("FAIL  %s %s\n", s.label(), summary(e, tyk512))
-			fmt.Printf("      %s\n", s.dc.Title)
+			fmt.Printf("      %s\n", s.title())
 			for _, b := range bad {
 				fmt.Printf("      - %s\n", b)
 			}
@@ -249,6 +281,10 @@ func run(args []string) int {
 				fmt.Printf("      tags:  %q\n", tags)
 			}
 		}
+	}
+	if gwErr != nil {
+		fmt.Printf("FAIL  gateway-produced answers: %v\n", gwErr)
+		failed++
 	}
 	if problems := logProblems(*logFile); len(problems) > 0 {
 		fmt.Println("FAIL  the gateway log has plugin errors or warnings:")
@@ -271,6 +307,7 @@ func summary(e map[string]any, tyk512 bool) string {
 	if tyk512 {
 		keys = append(keys, "response_flag", "response_code_details")
 	}
+	keys = append(keys, "circuit_breaker_state")
 	var b strings.Builder
 	for _, k := range keys {
 		if v, ok := e[k]; ok {
