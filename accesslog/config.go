@@ -56,6 +56,13 @@ type Config struct {
 	// before escaping. Default 512.
 	ErrorMaxBytes int
 
+	// Quarantine is how long a request's finished capture waits, checked
+	// for late trace callbacks, before another request reuses it
+	// (capture.Pool). Default 500ms. Not read from the environment: it is
+	// there for benchmarks, which reach in a second the request counts a
+	// gateway reaches in minutes.
+	Quarantine time.Duration
+
 	// APIIDOf returns the id of the API a request belongs to, from the
 	// request context the pre hook saw ("" when it carries none); nil when
 	// the host cannot tell. In Tyk it reads the API definition the gateway
@@ -68,7 +75,7 @@ type Config struct {
 
 // DefaultConfig returns the defaults: Tyk field names, compat and timings on,
 // the host name as node, TTL 10m, OrphanTTL 10s, Grace 5s, MaxPending 65536,
-// ErrorMaxBytes 512.
+// ErrorMaxBytes 512, Quarantine 500ms.
 func DefaultConfig() Config {
 	node, _ := os.Hostname()
 	return Config{
@@ -81,6 +88,7 @@ func DefaultConfig() Config {
 		Grace:         5 * time.Second,
 		MaxPending:    65536,
 		ErrorMaxBytes: 512,
+		Quarantine:    500 * time.Millisecond,
 	}
 }
 

@@ -29,7 +29,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptrace"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -51,6 +50,17 @@ const (
 	prefixProxy         = "proxy"
 )
 
+// The pools of captures: traceShards pools chosen by goroutine id (a
+// connection's goroutine serves its requests in turn, so each mostly
+// reuses its own), each holding at most traceShardMax captures (about 1 KB
+// each) for Config.Quarantine before reuse (capture.Pool). With the default
+// quarantine they let up to traceShards*traceShardMax/500ms = 16,384
+// requests a second reuse captures; past that, the rest allocate theirs.
+const (
+	traceShards   = 8
+	traceShardMax = 1024
+)
+
 // statusClientClosed is the status Tyk answers when the client went away
 // (its error handler's "Client closed request").
 const statusClientClosed = 499
@@ -63,6 +73,7 @@ var hookLevels = []logrus.Level{logrus.ErrorLevel, logrus.WarnLevel, logrus.Info
 type Hook struct {
 	cfg       Config
 	reg       *registry
+	traces    [traceShards]capture.Pool // by goroutine id
 	recovered atomic.Int64
 	stop      chan struct{}
 	stopOnce  sync.Once
@@ -90,7 +101,14 @@ func New(cfg Config) *Hook {
 	if cfg.ErrorMaxBytes <= 0 {
 		cfg.ErrorMaxBytes = def.ErrorMaxBytes
 	}
+	if cfg.Quarantine <= 0 {
+		cfg.Quarantine = def.Quarantine
+	}
 	h := &Hook{cfg: cfg, reg: newRegistry(cfg.MaxPending), stop: make(chan struct{})}
+	for i := range h.traces {
+		h.traces[i].Quarantine = cfg.Quarantine
+		h.traces[i].Max = min(traceShardMax, cfg.MaxPending)
+	}
 	go h.janitor()
 	return h
 }
@@ -148,46 +166,51 @@ func (h *Hook) recoverPanic() {
 // calling goroutine (Tyk's pre hook), and keeps w, the client-facing
 // writer the pre hook receives: Tyk copies the upstream's response headers
 // into its header map, which is read at the request's end to classify an
-// upstream or intermediary 5xx without a response hook. Begin attaches an
-// httptrace.ClientTrace to r's context (replacing *r with a shallow copy that
-// carries it, which is how a Tyk pre hook passes a context on) and registers
-// the request under the goroutine's id. It does nothing when MaxPending
-// requests are pending.
+// upstream or intermediary 5xx without a response hook. Begin attaches the
+// capture's httptrace hooks to r's context (capture.Trace.Context; *r is
+// replaced with a shallow copy that carries it, which is how a Tyk pre hook
+// passes a context on) and registers the request under the goroutine's id.
+// The capture comes from a pool (capture.Pool: reused only after a
+// quarantine, never while a callback of its previous request can arrive).
+// It does nothing when MaxPending requests are pending.
 func (h *Hook) Begin(w http.ResponseWriter, r *http.Request) {
 	defer h.recoverPanic()
 	gid := goid.Get()
+	now := time.Now()
 	ctx := r.Context()
-	req := h.newRequest()
-	req.w, req.ctx, req.method, req.created = w, ctx, r.Method, time.Now()
-	old, ok := h.reg.put(gid, req, req.created, &h.cfg)
+	req := requests.Get().(*request)
+	*req = request{trace: h.pool(gid).Get(now), w: w, ctx: ctx, method: r.Method, created: now}
+	old, ok := h.reg.put(gid, req, now, &h.cfg)
 	if old != nil {
-		h.release(old)
+		h.release(old, gid, now)
 	}
 	if !ok {
-		h.release(req)
+		h.release(req, gid, now)
 		return
 	}
-	*r = *r.WithContext(httptrace.WithClientTrace(ctx, req.trace.ClientTrace()))
+	*r = *r.WithContext(req.trace.Context(ctx))
 }
 
-// newRequest returns a request state with a fresh capture.
-//
-// The state is not pooled: a capture that looks quiet at the end of its
-// request (capture.Trace.Finish) may still receive the callbacks of a dial
-// the transport queued for it and has not yet started (the request got a
-// pooled connection meanwhile); reusing it at once let such a late
-// ConnectStart reach the next request's capture (seen under -race). Reuse
-// needs a delay in quarantine, checked for late callbacks, first.
-func (h *Hook) newRequest() *request {
-	return &request{trace: capture.New()}
+// pool returns the capture pool of goroutine gid.
+func (h *Hook) pool(gid int64) *capture.Pool {
+	return &h.traces[uint64(gid)%traceShards]
 }
 
-// release ends what req holds: its trace is finished, so that callbacks
-// arriving later are ignored.
-func (h *Hook) release(req *request) {
+// requests recycles the request states Begin makes.
+var requests = sync.Pool{New: func() any { return new(request) }}
+
+// release ends req, on the goroutine gid that served it, once nothing else
+// can use it: it was taken off the registry by this goroutine (the janitor,
+// the only other goroutine that sees it, sees it only in the registry, under
+// the shard lock). Its trace is finished, so that callbacks arriving later
+// are ignored, and given back to the capture pool; req goes back to
+// requests.
+func (h *Hook) release(req *request, gid int64, now time.Time) {
 	if req.trace != nil {
-		req.trace.Finish()
+		h.pool(gid).Put(req.trace, now)
 	}
+	*req = request{}
+	requests.Put(req)
 }
 
 // Response is the optional response hook's part, on the request goroutine:
@@ -323,7 +346,7 @@ func (h *Hook) proxyError(e *logrus.Entry, text string) {
 		req = &request{orphan: true, created: now}
 		old, ok := h.reg.put(gid, req, now, &h.cfg)
 		if old != nil {
-			h.release(old)
+			h.release(old, gid, now)
 		}
 		if !ok {
 			return
@@ -447,11 +470,12 @@ func (h *Hook) settle(req *request, status int, mw string) {
 // did not fail (no failure recorded, status below 400, no body error) it
 // only takes the state off and releases it.
 func (h *Hook) accessLog(e *logrus.Entry) {
-	req := h.reg.take(goid.Get())
+	gid := goid.Get()
+	req := h.reg.take(gid)
 	if req == nil {
 		return
 	}
-	defer h.release(req)
+	defer func() { h.release(req, gid, time.Now()) }()
 	status, _ := e.Data["status"].(int)
 	if !req.failed() && status < 400 && (req.trace == nil || req.trace.BodyErr() == nil) {
 		return

@@ -9,22 +9,33 @@
 // A Trace is per-request state. Its httptrace callbacks may run on several
 // goroutines (the dialer, the transport's write and read loops) and may arrive
 // after the round trip has returned; every method is safe for concurrent use,
-// and once Finish has been called further callbacks are ignored. A Trace can
-// be reused for another request (Reset) once Finish has reported it quiet:
-// no callback of its request can still arrive. The callbacks
-// neither allocate nor format: they store times and the strings and errors
-// the transport hands over. The memory of a Trace is fixed: the transport
-// makes a new attempt when it retries an idempotent request whose reused
-// connection was closed under it, and a new attempt replaces the previous one
-// (only the count grows).
+// and once Finish has been called further callbacks are ignored. The
+// callbacks neither allocate nor format: they store times and the strings
+// and errors the transport hands over. The memory of a Trace is fixed: the
+// transport makes a new attempt when it retries an idempotent request whose
+// reused connection was closed under it, and a new attempt replaces the
+// previous one (only the count grows).
+//
+// A Trace can serve request after request (Pool): its hooks are built once,
+// so that attaching it to a request allocates one small context and nothing
+// else. Reuse is guarded three ways against a callback of an earlier request
+// reaching a later one: the context a request got stops handing out the
+// hooks when its request's Trace is finished (a generation check, so a dial
+// the transport starts later with that context is not traced); a Trace is
+// reused only if Finish found it quiet (no lookup, connect or handshake
+// still open, the request written); and only after a quarantine, during
+// which any callback that still arrives (from a goroutine that had fetched
+// the hooks before the end) marks it, and a marked Trace is dropped.
 package capture
 
 import (
+	"context"
 	"crypto/tls"
 	"io"
 	"net"
 	"net/http/httptrace"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/upstreamcause/tyk-upstream-cause/classify"
@@ -59,15 +70,16 @@ type Attempt struct {
 	IdleTime time.Duration // how long it had been idle, when WasIdle
 }
 
-// Trace is the capture of one proxied request. Create it with New; the zero
-// value is not usable.
+// Trace is the capture of one proxied request. Create it with New or take
+// it from a Pool; the zero value is not usable.
 type Trace struct {
-	start time.Time
+	start atomic.Int64 // offset from epoch (time.Duration) of the start of the request
 
 	mu       sync.Mutex
 	last     Attempt // the newest attempt; earlier ones are only counted
 	n        int     // attempts begun
 	finished bool
+	late     bool // a callback arrived after Finish: never reuse
 
 	// open counts the DNS lookups, TCP connects and TLS handshakes that
 	// began and have not reported their end: while it is not zero, a
@@ -79,13 +91,24 @@ type Trace struct {
 	bodyErrAt  time.Duration
 	failedAt   time.Duration
 	clientHook httptrace.ClientTrace
+
+	// traced carries clientHook the way httptrace.WithClientTrace puts it
+	// in a context (with the net.Dialer's DNS and connect hooks), on
+	// context.Background, built once; Context hands its values out.
+	traced context.Context
+
+	// gen counts Finish calls: a context made by Context for generation g
+	// hands out the hooks only while gen is g.
+	gen atomic.Uint64
 }
 
-// New returns a Trace whose time offsets count from now. Its ClientTrace is
-// built once here (ten method values), so attaching it allocates nothing
-// further per event, and a Trace reused with Reset allocates nothing at all.
+// New returns a Trace whose time offsets count from now. Its ClientTrace and
+// the context values that carry it are built once here (ten method values,
+// httptrace.WithClientTrace's values), so events allocate nothing and a Trace
+// reused through a Pool allocates only Context's small wrapper per request.
 func New() *Trace {
-	t := &Trace{start: time.Now()}
+	t := &Trace{}
+	t.start.Store(int64(time.Since(epoch)))
 	t.clientHook = httptrace.ClientTrace{
 		GetConn:              t.getConn,
 		GotConn:              t.gotConn,
@@ -98,41 +121,96 @@ func New() *Trace {
 		WroteRequest:         t.wroteRequest,
 		GotFirstResponseByte: t.firstByte,
 	}
+	t.traced = httptrace.WithClientTrace(context.Background(), &t.clientHook)
 	return t
 }
 
-// ClientTrace returns the hooks to attach to the outbound request's context
-// with httptrace.WithClientTrace. The pointer stays valid for the life of t,
-// across Reset.
+// ClientTrace returns the hooks, for attaching them to a context with
+// httptrace.WithClientTrace (Context does it without allocating). The
+// pointer stays valid for the life of t, across Reset; do not modify it
+// (WithClientTrace does, when the context already carries a ClientTrace:
+// give it a copy).
 func (t *Trace) ClientTrace() *httptrace.ClientTrace { return &t.clientHook }
 
+// Context returns a context derived from parent that carries t's hooks, as
+// httptrace.WithClientTrace(parent, t.ClientTrace()) would, for the request
+// t captures now: once t is finished, the context no longer hands them out
+// (httptrace.ContextClientTrace returns nil), so that a dial the transport
+// starts later with it cannot reach t after t was reused. Values, deadline
+// and cancellation are parent's. It allocates one small struct.
+//
+// When parent already carries a ClientTrace (another plugin's, a debugging
+// trace), the two must be composed: Context then returns
+// httptrace.WithClientTrace(parent, <a copy of t's hooks>), which
+// allocates, is not cut off by Finish, and marks t not to be reused.
+func (t *Trace) Context(parent context.Context) context.Context {
+	if httptrace.ContextClientTrace(parent) != nil {
+		t.mu.Lock()
+		t.late = true // the copy's hooks are not generation-checked
+		t.mu.Unlock()
+		ct := t.clientHook
+		return httptrace.WithClientTrace(parent, &ct)
+	}
+	return &tracedContext{Context: parent, t: t, gen: t.gen.Load()}
+}
+
+// tracedContext is parent plus the values of t.traced, while t is in
+// generation gen.
+type tracedContext struct {
+	context.Context
+	t   *Trace
+	gen uint64
+}
+
+// Value returns the httptrace and nettrace hooks of t for their keys while t
+// records the request the context was made for, and parent's values for
+// every other key.
+func (c *tracedContext) Value(key any) any {
+	if c.gen == c.t.gen.Load() {
+		if v := c.t.traced.Value(key); v != nil {
+			return v
+		}
+	}
+	return c.Context.Value(key)
+}
+
 // Reset makes t a new capture whose time offsets count from now, for another
-// request, keeping its ClientTrace. Call it only on a Trace whose Finish
-// returned true (quiet), from the goroutine that owns it: a callback of the
-// previous request arriving later would be taken for the new request's.
+// request, keeping its ClientTrace. Call it only on a Trace that is not in
+// use and whose Finish returned true (quiet), long enough ago that no
+// callback of its request can still arrive (Pool does this); a callback of
+// the previous request arriving later would be taken for the new
+// request's.
 func (t *Trace) Reset() {
 	t.mu.Lock()
-	t.start = time.Now()
+	t.start.Store(int64(time.Since(epoch)))
 	t.last = Attempt{}
 	t.n, t.open, t.finished = 0, 0, false
 	t.bodyErr, t.bodyErrAt, t.failedAt = nil, 0, 0
 	t.mu.Unlock()
 }
 
+// epoch is the origin of the monotonic clock readings a Trace keeps.
+var epoch = time.Now()
+
 // since returns the offset of now from the start of t, never zero, so that a
 // recorded event can be told from one that did not happen.
 func (t *Trace) since() time.Duration {
-	d := time.Since(t.start)
+	d := time.Since(epoch) - time.Duration(t.start.Load())
 	if d <= 0 {
 		d = 1
 	}
 	return d
 }
 
-// cur returns the attempt callbacks apply to, or nil once t is finished or
-// before any attempt began. t.mu must be held.
+// cur returns the attempt callbacks apply to, or nil once t is finished
+// (marking t late: a callback arrived after its request ended) or before any
+// attempt began. t.mu must be held.
 func (t *Trace) cur() *Attempt {
-	if t.finished || t.n == 0 {
+	if t.finished {
+		t.late = true
+		return nil
+	}
+	if t.n == 0 {
 		return nil
 	}
 	return &t.last
@@ -141,7 +219,9 @@ func (t *Trace) cur() *Attempt {
 func (t *Trace) getConn(hostPort string) {
 	now := t.since()
 	t.mu.Lock()
-	if !t.finished {
+	if t.finished {
+		t.late = true
+	} else {
 		t.last = Attempt{GetConn: now, Target: hostPort}
 		t.n++
 	}
@@ -277,11 +357,13 @@ func (t *Trace) Fail() {
 }
 
 // Finish ends the capture: callbacks that arrive later (a dial that completes
-// after the round trip returned) are ignored. It reports whether t is quiet,
-// so that it may be Reset for another request: no attempt began, or the last
-// attempt got its connection and wrote its request, and every DNS lookup,
-// TCP connect and TLS handshake that began has ended. A Trace that is not
-// quiet may still receive callbacks and must not be reused.
+// after the round trip returned) are ignored, and contexts made by Context
+// stop handing out the hooks. It reports whether t is quiet, so that it may
+// be reused for another request after a quarantine (Pool): no attempt
+// began, or the last attempt got its connection and wrote its request, and
+// every DNS lookup, TCP connect and TLS handshake that began has ended. A
+// Trace that is not quiet may still receive callbacks and must not be
+// reused. Calling Finish again reports false.
 //
 // One case is out of its sight: in a dual-stack dial (net.Dialer's
 // happy-eyeballs fallback, launched after 300 ms), a fallback connect
@@ -292,11 +374,21 @@ func (t *Trace) Fail() {
 // read as its connect's peer and error.
 func (t *Trace) Finish() (quiet bool) {
 	t.mu.Lock()
-	t.finished = true
-	a := &t.last
-	quiet = t.open == 0 && (t.n == 0 || (a.GotConn != 0 && a.WroteRequest != 0))
+	if !t.finished {
+		t.finished = true
+		t.gen.Add(1)
+		a := &t.last
+		quiet = !t.late && t.open == 0 && (t.n == 0 || (a.GotConn != 0 && a.WroteRequest != 0))
+	}
 	t.mu.Unlock()
 	return quiet
+}
+
+// clean reports whether no callback has arrived since Finish.
+func (t *Trace) clean() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return !t.late
 }
 
 // BodyErr returns the error recorded while reading the response body through
@@ -314,26 +406,31 @@ func (t *Trace) WrapBody(body io.ReadCloser) io.ReadCloser {
 	if body == nil {
 		return nil
 	}
-	return &bodyReader{ReadCloser: body, t: t}
+	return &bodyReader{ReadCloser: body, t: t, gen: t.gen.Load()}
 }
 
 type bodyReader struct {
 	io.ReadCloser
-	t *Trace
+	t   *Trace
+	gen uint64 // the generation of t the body belongs to
 }
 
 func (b *bodyReader) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	if err != nil && err != io.EOF {
-		b.t.recordBodyErr(err)
+		b.t.recordBodyErr(b.gen, err)
 	}
 	return n, err
 }
 
-func (t *Trace) recordBodyErr(err error) {
+// recordBodyErr records err as the body read error of generation gen, the
+// first one only, unless t has moved past gen.
+func (t *Trace) recordBodyErr(gen uint64, err error) {
 	now := t.since()
 	t.mu.Lock()
-	if t.bodyErr == nil {
+	if t.finished || t.gen.Load() != gen {
+		t.late = true
+	} else if t.bodyErr == nil {
 		t.bodyErr = err
 		t.bodyErrAt = now
 	}
