@@ -46,7 +46,10 @@
 # the gateway with a tyk.conf and one classic and one OAS API per upstream
 # case, all made from examples/. It sends each demo case through both APIs
 # and checks each access-log entry and analytics record against what
-# internal/cases expects (as the test host's tests do). Nothing leaves the
+# internal/cases expects (as the test host's tests do), then reproduces the
+# answers the gateway produces itself (no healthy upstream, open circuit
+# breaker, enforced timeout, auth/rate-limit/quota/size/validation 4xx) on
+# APIs of their own and checks them against scripts/e2e/gateway.go. Nothing leaves the
 # machine: the namespace has no other interface. Exit status 0 when
 # everything matches.
 set -euo pipefail

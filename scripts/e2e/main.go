@@ -8,12 +8,14 @@
 //	    writes the test CA and the upstream URLs, and serves until SIGTERM.
 //	e2e config -examples examples -dir DIR -env upstreams.env …
 //	    writes DIR/tyk.conf and one classic and one OAS API definition per
-//	    upstream case, all derived from the files in examples/.
+//	    upstream case, and the APIs of the gateway-produced answers
+//	    (gateway.go), all derived from the files in examples/.
 //	e2e run    -gw http://127.0.0.1:8080 -log gateway.log -redis 127.0.0.1:6379 …
 //	    sends one request per demo case through the gateway, then checks each
 //	    request's access-log entry and analytics record against the values
-//	    internal/cases expects (the test host's tests check the same);
-//	    exits 1 on any difference.
+//	    internal/cases expects (the test host's tests check the same), and
+//	    the answers the gateway produces itself against gatewayCases
+//	    (gateway.go); exits 1 on any difference.
 //	e2e soak   -gw http://127.0.0.1:8080 -log gateway.log -env upstreams.env -pid PID …
 //	    sends tens of thousands of concurrent mixed requests (HTTP/1.1 and
 //	    h2c, some cancelled) through hooked, hookless and do_not_track APIs,
