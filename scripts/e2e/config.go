@@ -187,7 +187,8 @@ func writeConfig(examples, dir, envFile, pluginPath, noopSO, templates, secret s
 // default wiring ("full") is the case's own classic API: the example as it
 // is, pre hook and analytics plugin. Besides it:
 //
-//   - baseline: the same API without any plugin;
+//   - baseline: the same API without any plugin; baseline2, a second copy
+//     of it, whose difference from baseline is the measurement's noise;
 //   - full3: upstreamcause on all three hooks (the example plus the optional
 //     response hook);
 //   - with the no-op plugin of scripts/e2e/noopplugin (only when it is
@@ -195,12 +196,13 @@ func writeConfig(examples, dir, envFile, pluginPath, noopSO, templates, secret s
 //     noop-pre (the pre hook alone), noop (pre hook and analytics plugin,
 //     the default wiring) and noop3 (all three hooks).
 const (
-	benchCase    = "ok"
-	baselinePath = "/bench-baseline/ok/"
-	full3Path    = "/bench-full3/ok/"
-	noopPrePath  = "/bench-noop-pre/ok/"
-	noopPath     = "/bench-noop/ok/"
-	noop3Path    = "/bench-noop3/ok/"
+	benchCase     = "ok"
+	baselinePath  = "/bench-baseline/ok/"
+	baseline2Path = "/bench-baseline2/ok/"
+	full3Path     = "/bench-full3/ok/"
+	noopPrePath   = "/bench-noop-pre/ok/"
+	noopPath      = "/bench-noop/ok/"
+	noop3Path     = "/bench-noop3/ok/"
 )
 
 // writeBenchAPIs writes the benchmark's APIs into dir/apps; the no-op ones
@@ -232,6 +234,9 @@ func writeBenchAPIs(examples, dir, upstream, pluginPath, noopSO string) error {
 	}
 	asIs := func(map[string]any) error { return nil }
 	if err := write("e2e-bench-baseline", baselinePath, pluginPath, noPlugin); err != nil {
+		return err
+	}
+	if err := write("e2e-bench-baseline2", baseline2Path, pluginPath, noPlugin); err != nil {
 		return err
 	}
 	if err := write("e2e-bench-full3", full3Path, pluginPath, func(def map[string]any) error {

@@ -146,6 +146,7 @@ func TestBenchAndSoakAPIs(t *testing.T) {
 		want hooks
 	}{
 		{"e2e-bench-baseline", hooks{}},
+		{"e2e-bench-baseline2", hooks{}},
 		{"e2e-classic-ok", hooks{pre: true, analytics: true, so: so}},
 		{"e2e-bench-full3", hooks{pre: true, response: true, analytics: true, so: so}},
 		{"e2e-bench-noop-pre", hooks{pre: true, so: noop}},
