@@ -211,3 +211,42 @@ func TestLateDialNeverReachesTheNextRequest(t *testing.T) {
 		t.Error("control: a Trace that received the late dial's callbacks was reused")
 	}
 }
+
+// TestTraceKeysAreLearnt: the context keys of httptrace and nettrace are
+// found on this Go version, so that the gateway's own context lookups skip
+// the Trace (capture's fast path); Value answers alike either way, which
+// the other tests check.
+func TestTraceKeysAreLearnt(t *testing.T) {
+	if !capture.TraceKeysKnown() {
+		t.Fatal("the httptrace/nettrace context keys were not learnt on this Go version: every context lookup of the gateway consults the Trace")
+	}
+}
+
+// BenchmarkContextValue: what a gateway's lookup of one of its own keys
+// (set before the pre hook, under ten more values set after it) costs
+// through a context without hooks (baseline), through Trace.Context, and
+// through httptrace.WithClientTrace (what the plugin used before).
+func BenchmarkContextValue(b *testing.B) {
+	deep := context.WithValue(context.Background(), ctxKey{}, "definition")
+	tc := capture.New()
+	for _, bc := range []struct {
+		name string
+		ctx  context.Context
+	}{
+		{"baseline", deep},
+		{"Trace.Context", tc.Context(deep)},
+		{"WithClientTrace", httptrace.WithClientTrace(deep, &httptrace.ClientTrace{GetConn: func(string) {}, ConnectStart: func(_, _ string) {}})},
+	} {
+		ctx := bc.ctx
+		for i := 0; i < 10; i++ {
+			ctx = context.WithValue(ctx, i, i)
+		}
+		b.Run(bc.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if ctx.Value(ctxKey{}) == nil {
+					b.Fatal("lost")
+				}
+			}
+		})
+	}
+}

@@ -164,14 +164,79 @@ type tracedContext struct {
 
 // Value returns the httptrace and nettrace hooks of t for their keys while t
 // records the request the context was made for, and parent's values for
-// every other key.
+// every other key. A gateway looks up its own keys in a request's context
+// hundreds of times per request, and each lookup of a key set before the
+// pre hook passes through here: those go straight to parent.
 func (c *tracedContext) Value(key any) any {
-	if c.gen == c.t.gen.Load() {
-		if v := c.t.traced.Value(key); v != nil {
-			return v
+	if !keysKnown || key == clientTraceKey || key == netTraceKey {
+		if c.gen == c.t.gen.Load() {
+			if v := c.t.traced.Value(key); v != nil {
+				return v
+			}
 		}
 	}
 	return c.Context.Value(key)
+}
+
+// The keys under which httptrace.WithClientTrace stores its values (the
+// ClientTrace, and the net.Dialer's DNS and connect hooks): unexported
+// types of net/http/httptrace and internal/nettrace, learnt once by asking
+// a context that records the keys it is asked for. When they cannot be
+// learnt (a Go version that asks differently), keysKnown is false and
+// tracedContext.Value consults t's values for every key.
+var clientTraceKey, netTraceKey, keysKnown = learnTraceKeys()
+
+// keyRecorder is a context that records, and answers nil to, the first key
+// it is asked for; with stop set it then panics, to end the caller there.
+type keyRecorder struct {
+	context.Context
+	key  any
+	stop bool
+}
+
+type stopProbe struct{}
+
+func (r *keyRecorder) Value(key any) any {
+	if r.key == nil {
+		r.key = key
+	}
+	if r.stop {
+		panic(stopProbe{})
+	}
+	return nil
+}
+
+func learnTraceKeys() (clientKey, netKey any, ok bool) {
+	r := &keyRecorder{Context: context.Background()}
+	httptrace.ContextClientTrace(r)
+	clientKey = r.key
+
+	// net.Dialer asks its context for the nettrace hooks before it
+	// resolves or connects anything; the recorder stops it there (and its
+	// context is canceled, so that a dialer that asked later would give up
+	// before connecting).
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	r = &keyRecorder{Context: canceled, stop: true}
+	func() {
+		defer func() {
+			if p := recover(); p != nil && p != (stopProbe{}) {
+				panic(p)
+			}
+		}()
+		var d net.Dialer
+		conn, err := d.DialContext(r, "tcp", "127.0.0.1:9")
+		if err == nil {
+			conn.Close()
+		}
+	}()
+	netKey = r.key
+
+	// Check: the keys found are the ones WithClientTrace uses.
+	traced := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{ConnectStart: func(_, _ string) {}})
+	ok = clientKey != nil && netKey != nil && clientKey != netKey &&
+		traced.Value(clientKey) != nil && traced.Value(netKey) != nil
+	return clientKey, netKey, ok
 }
 
 // Reset makes t a new capture whose time offsets count from now, for another
