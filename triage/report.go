@@ -1,0 +1,114 @@
+package triage
+
+import "time"
+
+// Report is what triage found in its inputs. Its JSON form (--format json)
+// is a stable, documented schema: keys are only ever added.
+type Report struct {
+	// Findings, most failed requests first (Rank 1), one per incident.
+	Findings []Finding `json:"findings"`
+	// Inputs says what was read.
+	Inputs Inputs `json:"inputs"`
+	// NodeCause and TargetCause are the tables: failed requests per node ×
+	// cause and per target × cause.
+	NodeCause   []Cell `json:"node_cause"`
+	TargetCause []Cell `json:"target_cause"`
+	// Unknowable lists what the data could not tell (e.g. "no peer
+	// addresses: the logs carry no upstreamcause fields"), one sentence each.
+	Unknowable []string `json:"unknowable"`
+	// Timeline is, per node and minute, the requests and the failures by
+	// flag, with the node's lifecycle marks: what the HTML report draws.
+	Timeline []NodeTimeline `json:"timeline"`
+}
+
+// Finding is one conclusion: an incident, where it is, since when, what
+// caused it as far as the logs show, which step of the troubleshooting guide
+// it belongs to, and what to do next.
+type Finding struct {
+	Rank     int      `json:"rank"`
+	Scope    string   `json:"scope"` // "single_node", "some_nodes" or "all_nodes"
+	Nodes    []string `json:"nodes"`
+	APIIDs   []string `json:"api_ids"`
+	Target   string   `json:"target"` // upstream host:port, "" when unknown
+	Flag     string   `json:"flag"`   // response flag, e.g. "UCT"
+	Detail   string   `json:"detail"` // snake_case detail, e.g. "connection_timeout"
+	Failures int      `json:"failures"`
+
+	Onset time.Time  `json:"onset"` // first failure, UTC
+	End   *time.Time `json:"end"`   // last failure, nil when still failing at the end of the logs
+
+	Trigger Trigger `json:"trigger"`
+
+	// GuideStep is the step of Tyk's 502 troubleshooting guide the finding
+	// belongs to: 1 isolate the scope, 2 connectivity from the node, 3 the
+	// node's network and DNS, 4 intermediaries (load balancer idle
+	// timeouts), 5 Tyk's own timeouts.
+	GuideStep int `json:"guide_step"`
+
+	// IdleTimeoutS is the idle time, in seconds, near which closes of
+	// reused connections cluster (an intermediary's or the upstream's idle
+	// timeout), nil when not such a finding.
+	IdleTimeoutS *float64 `json:"idle_timeout_s"`
+
+	// HealthyElsewhere says whether other nodes served the same target
+	// successfully in the same window (nil when no other node did any
+	// request to it).
+	HealthyElsewhere *bool `json:"healthy_elsewhere"`
+
+	// LoadDependent says whether failures follow request volume (nil when
+	// there is too little data to tell).
+	LoadDependent *bool `json:"load_dependent"`
+
+	Summary string   `json:"summary"` // one sentence
+	Actions []string `json:"actions"` // next steps, commands filled in with the real target, peer and node
+
+	// Example is one real line of the incident, as read (bounded).
+	Example string `json:"example"`
+}
+
+// Trigger is what the onset of a finding followed, if anything.
+type Trigger struct {
+	Kind string     `json:"kind"` // "node_restart", "api_reload" or "none"
+	Node string     `json:"node,omitempty"`
+	Time *time.Time `json:"time"`
+}
+
+// Inputs says what triage read.
+type Inputs struct {
+	Files   []string       `json:"files"`
+	Lines   int64          `json:"lines"`
+	Used    int64          `json:"used"`    // lines that became an Entry
+	Skipped int64          `json:"skipped"` // bad lines: truncated, not UTF-8, over 1 MiB, garbage, unknown format
+	Reasons map[string]int `json:"skipped_by_reason"`
+	Nodes   []string       `json:"nodes"`
+	From    *time.Time     `json:"from"` // first and last time seen
+	To      *time.Time     `json:"to"`
+}
+
+// Cell is one cell of a count table.
+type Cell struct {
+	Row      string `json:"row"`  // node or target
+	Flag     string `json:"flag"` // cause
+	Failures int    `json:"failures"`
+}
+
+// NodeTimeline is one node's activity, minute by minute.
+type NodeTimeline struct {
+	Node    string        `json:"node"`
+	Minutes []MinuteCount `json:"minutes"`
+	Marks   []Mark        `json:"marks"`
+}
+
+// MinuteCount is one minute of one node.
+type MinuteCount struct {
+	Minute   time.Time      `json:"minute"`
+	Requests int            `json:"requests"`
+	Failures map[string]int `json:"failures"` // by flag
+}
+
+// Mark is a lifecycle event of a node.
+type Mark struct {
+	Kind string    `json:"kind"` // "start", "reload", "shutdown"
+	Time time.Time `json:"time"`
+	Text string    `json:"text"` // e.g. the version
+}
