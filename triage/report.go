@@ -5,6 +5,9 @@ import "time"
 // Report is what triage found in its inputs. Its JSON form (--format json)
 // is a stable, documented schema: keys are only ever added.
 type Report struct {
+	// SchemaVersion is the version of this JSON schema (SchemaVersion,
+	// currently 1); it changes only if a key ever changes meaning.
+	SchemaVersion int `json:"schema_version"`
 	// Findings, most failed requests first (Rank 1), one per incident.
 	Findings []Finding `json:"findings"`
 	// Inputs says what was read.
@@ -64,6 +67,49 @@ type Finding struct {
 
 	// Example is one real line of the incident, as read (bounded).
 	Example string `json:"example"`
+
+	// Category names the kind of incident the rules concluded: "connect",
+	// "dns", "tls", "idle_close", "upstream_closed", "timeout",
+	// "upstream_5xx", "intermediary_5xx", "gateway_answer",
+	// "client_disconnect" or "unclassified".
+	Category string `json:"category"`
+	// Causes are the flags merged into this incident, most failures first
+	// (Flag and Detail above are the first).
+	Causes []CauseCount `json:"causes"`
+	// NodeOnsets is, per node of the incident, its first failure and its
+	// failures, earliest first.
+	NodeOnsets []NodeOnset `json:"node_onsets"`
+	// Peers are the upstream ip:port addresses the failing attempts
+	// connected to (at most 8), empty when the logs carry none.
+	Peers []string `json:"peers"`
+	// Intermediary names the load balancer or CDN that answered, for an
+	// intermediary_5xx finding ("aws_elb", …).
+	Intermediary string `json:"intermediary,omitempty"`
+	// TimeoutS is the latency, in seconds, near which the failures'
+	// latencies cluster for a timeout finding (the gateway's timeout in
+	// force), nil otherwise.
+	TimeoutS *float64 `json:"timeout_s"`
+	// CertSubject and CertExpiry are the certificate facts of a TLS
+	// certificate finding (tls_cert_subject, tls_cert_expiry RFC 3339).
+	CertSubject string `json:"tls_cert_subject,omitempty"`
+	CertExpiry  string `json:"tls_cert_expiry,omitempty"`
+	// Evidence are the facts the conclusion rests on, one short sentence
+	// each (counts, time ranges, the other nodes' successes, the clusters).
+	Evidence []string `json:"evidence"`
+}
+
+// CauseCount is the failures of one flag and detail.
+type CauseCount struct {
+	Flag     string `json:"flag"`
+	Detail   string `json:"detail"`
+	Failures int    `json:"failures"`
+}
+
+// NodeOnset is one node's part of an incident.
+type NodeOnset struct {
+	Node     string    `json:"node"`
+	Onset    time.Time `json:"onset"`
+	Failures int       `json:"failures"`
 }
 
 // Trigger is what the onset of a finding followed, if anything.
@@ -72,6 +118,9 @@ type Trigger struct {
 	Node string     `json:"node,omitempty"`
 	Time *time.Time `json:"time"`
 }
+
+// SchemaVersion is the Report.SchemaVersion this package writes.
+const SchemaVersion = 1
 
 // Inputs says what triage read.
 type Inputs struct {
