@@ -1,0 +1,157 @@
+package triage
+
+import (
+	"github.com/upstreamcause/tyk-upstream-cause/accesslog"
+)
+
+// fieldID names a log field the reader uses.
+type fieldID uint8
+
+// The fields the reader uses. Every other key of a line is skipped.
+const (
+	fNone fieldID = iota
+	fLevel
+	fTime
+	fMsg // msg (Tyk ≤ 5.12) or message (5.14+)
+	fPrefix
+	fStatus
+	fAPIID
+	fMethod
+	fPath
+	fLatencyTotal
+	fUpstreamAddr
+	fServerName // the proxy-error line's outreq.Host
+
+	// The plugin's fields (accesslog.TykNames or accesslog.ECSNames).
+	fError
+	fFlag
+	fDetail
+	fPhase
+	fSource
+	fIntermediary
+	fTarget
+	fPeer
+	fReused
+	fIdleMs
+	fHeadersMs
+	fNode
+	fCertSubject
+	fCertExpiry
+
+	// Tyk 5.12+'s own classification (the plugin writes them too, on
+	// 5.8–5.11 and where the gateway did not).
+	fResponseFlag
+	fResponseDetails
+	fErrorSource
+	fErrorTarget
+
+	nFields
+)
+
+// fieldNames lists every key of every field; several keys may name one
+// field (a Tyk name and an ECS name).
+var fieldNames = func() map[string]fieldID {
+	m := map[string]fieldID{
+		"level":                          fLevel,
+		"time":                           fTime,
+		"msg":                            fMsg,
+		"message":                        fMsg,
+		"prefix":                         fPrefix,
+		"status":                         fStatus,
+		"api_id":                         fAPIID,
+		"method":                         fMethod,
+		"path":                           fPath,
+		"latency_total":                  fLatencyTotal,
+		"upstream_addr":                  fUpstreamAddr,
+		"server_name":                    fServerName,
+		accesslog.KeyResponseFlag:        fResponseFlag,
+		accesslog.KeyResponseDetail:      fResponseDetails,
+		accesslog.KeyErrorSource:         fErrorSource,
+		accesslog.KeyErrorTarget:         fErrorTarget,
+		"logrus_error":                   fNone, // the copy logrus makes of "error"
+		"upstream_status":                fNone,
+		accesslog.KeyCircuitBreakerState: fNone,
+	}
+	for _, n := range []accesslog.Names{accesslog.TykNames, accesslog.ECSNames} {
+		for key, id := range map[string]fieldID{
+			n.Error: fError, n.Flag: fFlag, n.Detail: fDetail, n.Phase: fPhase,
+			n.Source: fSource, n.Intermediary: fIntermediary, n.Target: fTarget,
+			n.Peer: fPeer, n.Reused: fReused, n.IdleMs: fIdleMs,
+			n.HeadersMs: fHeadersMs, n.Node: fNode, n.CertSubject: fCertSubject,
+			n.CertExpiry: fCertExpiry,
+		} {
+			if key != "" {
+				m[key] = id
+			}
+		}
+	}
+	return m
+}()
+
+// keyTable finds a key's field without hashing: the keys of each length,
+// looked up by length and compared. Index: len(key) (keys up to 63 bytes).
+var keyTable = func() (t [64][]keyEntry) {
+	for k, id := range fieldNames {
+		if id != fNone && len(k) < len(t) {
+			t[len(k)] = append(t[len(k)], keyEntry{k, id})
+		}
+	}
+	return t
+}()
+
+type keyEntry struct {
+	key string
+	id  fieldID
+}
+
+// lookupKey returns the field a key names, fNone for a key not used.
+func lookupKey(key []byte) fieldID {
+	if len(key) >= len(keyTable) {
+		return fNone
+	}
+	for _, e := range keyTable[len(key)] {
+		if string(key) == e.key {
+			return e.id
+		}
+	}
+	return fNone
+}
+
+// Value encodings: how a raw value's bytes are to be decoded.
+const (
+	encRaw  uint8 = iota // as is (a JSON literal, a logrus bare value, or a JSON string without backslash)
+	encJSON              // the inside of a JSON string that has escapes
+	encGo                // a Go-quoted string with its quotes (logrus text, strconv.Quote)
+)
+
+// value is one field's raw bytes in the line (or the scratch buffer) and
+// how to decode them.
+type value struct {
+	b   []byte
+	enc uint8
+	str bool // it was a string (quoted), not a number, bool or null
+}
+
+// fields are the used fields of one line. A field is present when its bit
+// is set in has.
+type fields struct {
+	has uint64
+	v   [nFields]value
+}
+
+func (f *fields) set(id fieldID, v value) {
+	if id == fNone {
+		return
+	}
+	f.has |= 1 << id
+	f.v[id] = v
+}
+
+func (f *fields) ok(id fieldID) bool { return f.has&(1<<id) != 0 }
+
+// any reports whether one of the fields in mask is present.
+func (f *fields) any(mask uint64) bool { return f.has&mask != 0 }
+
+// pluginMask are the fields only the plugin writes: their presence means
+// the line was enriched by it.
+const pluginMask = 1<<fFlag | 1<<fDetail | 1<<fPhase | 1<<fSource | 1<<fTarget | 1<<fPeer | 1<<fNode
