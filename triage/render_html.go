@@ -129,10 +129,11 @@ type htmlRect struct {
 }
 
 type htmlMark struct {
-	X     float64
-	Kind  string
-	Label string
-	Title string
+	X      float64
+	LabelY float64 // where a mark's label goes, staggered so that labels of close marks do not overlap
+	Kind   string
+	Label  string
+	Title  string
 }
 
 type htmlTick struct {
@@ -354,6 +355,20 @@ func htmlChartOf(tl NodeTimeline, id string, findings []Finding, colors map[stri
 			title += ": " + mk.Text
 		}
 		c.Marks = append(c.Marks, htmlMark{X: x(mk.Time.UTC()), Kind: mk.Kind, Label: label, Title: title})
+	}
+	sort.SliceStable(c.Marks, func(i, j int) bool { return c.Marks[i].X < c.Marks[j].X })
+	var ends []float64 // per row of labels, where its last label ends
+	for i := range c.Marks {
+		m := &c.Marks[i]
+		row := 0
+		for row < len(ends) && ends[row] > m.X {
+			row++
+		}
+		if row == len(ends) {
+			ends = append(ends, 0)
+		}
+		ends[row] = m.X + 6*float64(len(m.Label)) + 6
+		m.LabelY = c.Top + 8 + 11*float64(row%6)
 	}
 	for _, f := range findings {
 		onset := htmlOnset(f, tl.Node)
