@@ -37,6 +37,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		listen        = fs.String("listen", "127.0.0.1:8080", "loopback address to serve on (not in -demo)")
 		dialTimeout   = fs.Duration("dial-timeout", 300*time.Millisecond, "connect timeout of the connect-timeout case (the other upstreams: 30s)")
 		headerTimeout = fs.Duration("header-timeout", 500*time.Millisecond, "response-header timeout of the header-timeout case (the other upstreams: 30s)")
+		fleet         = fs.String("fleet", "", "run a simulated fleet of three gateway nodes (gw-a, gw-b, gw-c: processes of this host with the plugin) through a scripted incident, writing their JSON logs to `DIR`/<node>.log, then exit")
+		fleetDuration = fs.Duration("fleet-duration", 45*time.Second, "how long -fleet runs its traffic (at least 20s)")
+		fleetNode     = fs.String("fleet-node", "", "used by -fleet: run one node of the fleet from its JSON `spec`")
 	)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "testhost: test equipment: loads the plugin .so the way Tyk's goplugin loader does and proxies to the failing upstreams of internal/upstreams on 127.0.0.1; not a product.")
@@ -49,6 +52,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *pluginPath == "" && !*noPlugin {
 		fs.Usage()
 		return 2
+	}
+	if *fleetNode != "" {
+		return runFleetNode(*fleetNode, *pluginPath, stdout, stderr)
+	}
+	if *fleet != "" {
+		return runFleetMain(*fleet, *fleetDuration, *pluginPath, stdout, stderr)
 	}
 
 	logger := tyklog.Get()
