@@ -705,13 +705,17 @@ func groups(m map[string]int) string {
 type gatewayStats struct {
 	rssKiB, threads, goroutines int64
 	heapAlloc                   int64 // bytes, after a GC
+
+	// stacks is the goroutine profile (debug=1: identical stacks grouped,
+	// with their counts), to say which goroutines grew.
+	stacks string
 }
 
 // readGatewayStats reads the gateway's figures: heap after a GC and the
 // goroutine count from its pprof endpoints (tyk start --httpprofile), RSS
 // and threads from /proc/<pid>/status.
 func readGatewayStats(gw, pid string) gatewayStats {
-	s := gatewayStats{-1, -1, -1, -1}
+	s := gatewayStats{rssKiB: -1, threads: -1, goroutines: -1, heapAlloc: -1}
 	c := cases.NewClient()
 	defer c.CloseIdleConnections()
 	get := func(path string) string {
@@ -731,6 +735,7 @@ func readGatewayStats(gw, pid string) gatewayStats {
 	}
 	if g := get("/debug/pprof/goroutine?debug=1"); g != "" {
 		s.goroutines = fieldAfter(g, "goroutine profile: total ")
+		s.stacks = g
 	}
 	if pid != "" {
 		if raw, err := os.ReadFile("/proc/" + pid + "/status"); err == nil {
@@ -780,12 +785,70 @@ func (s gatewayStats) compare(w io.Writer, after gatewayStats) bool {
 		fmt.Fprintf(w, "soak: gateway %-10s before %s, after %s (limit %s): %s\n", name, fmtStat(b, div, unit), fmtStat(a, div, unit), fmtStat(limit, div, unit), verdict)
 	}
 	line("goroutines", s.goroutines, after.goroutines, "", 1, 50, 20)
+	if !ok {
+		for _, g := range grownStacks(s.stacks, after.stacks, 5) {
+			fmt.Fprintf(w, "soak:   %+d goroutines in %s\n", g.n, g.where)
+		}
+	}
 	line("heap", s.heapAlloc, after.heapAlloc, " MiB", 1<<20, 16<<20, 25)
 	line("RSS", s.rssKiB, after.rssKiB, " MiB", 1<<10, 64<<10, 50)
 	if s.threads >= 0 && after.threads >= 0 {
 		fmt.Fprintf(w, "soak: gateway threads    before %d, after %d\n", s.threads, after.threads)
 	}
 	return ok
+}
+
+// stackGroup is a number of goroutines and where they wait.
+type stackGroup struct {
+	n     int64
+	where string
+}
+
+// grownStacks compares two goroutine profiles (debug=1) and returns the at
+// most top groups of goroutines that grew most, each named by the first
+// frames of its stack outside the runtime.
+func grownStacks(before, after string, top int) []stackGroup {
+	count := func(profile string) map[string]int64 {
+		m := map[string]int64{}
+		if _, rest, ok := strings.Cut(profile, "\n"); ok && strings.HasPrefix(profile, "goroutine profile:") {
+			profile = rest
+		}
+		for _, rec := range strings.Split(profile, "\n\n") {
+			lines := strings.Split(strings.TrimSpace(rec), "\n")
+			if len(lines) < 2 {
+				continue
+			}
+			n, err := strconv.ParseInt(strings.Fields(lines[0])[0], 10, 64)
+			if err != nil {
+				continue
+			}
+			var frames []string
+			for _, l := range lines[1:] {
+				f := strings.Fields(strings.TrimPrefix(l, "#"))
+				if len(f) < 2 || strings.HasPrefix(f[1], "runtime.") || strings.HasPrefix(f[1], "internal/poll.") {
+					continue
+				}
+				frames = append(frames, f[1])
+				if len(frames) == 3 {
+					break
+				}
+			}
+			m[strings.Join(frames, " < ")] += n
+		}
+		return m
+	}
+	b, a := count(before), count(after)
+	var out []stackGroup
+	for where, n := range a {
+		if d := n - b[where]; d > 0 {
+			out = append(out, stackGroup{d, where})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].n > out[j].n })
+	if len(out) > top {
+		out = out[:top]
+	}
+	return out
 }
 
 func fmtStat(v int64, div float64, unit string) string {

@@ -105,3 +105,12 @@ func TestMixedRequest(t *testing.T) {
 		t.Error("verdict names")
 	}
 }
+
+func TestGrownStacks(t *testing.T) {
+	before := "goroutine profile: total 3\n2 @ 0x1 0x2\n#\t0x1\truntime.gopark+0x1\t/x.go:1\n#\t0x2\tnet/http.(*persistConn).readLoop+0x2\t/y.go:2\n\n1 @ 0x3\n#\t0x3\tmain.janitor+0x3\t/z.go:3\n"
+	after := "goroutine profile: total 12\n11 @ 0x1 0x2\n#\t0x1\truntime.gopark+0x1\t/x.go:1\n#\t0x2\tnet/http.(*persistConn).readLoop+0x2\t/y.go:2\n\n1 @ 0x3\n#\t0x3\tmain.janitor+0x3\t/z.go:3\n"
+	got := grownStacks(before, after, 5)
+	if len(got) != 1 || got[0].n != 9 || got[0].where != "net/http.(*persistConn).readLoop+0x2" {
+		t.Fatalf("grownStacks = %+v", got)
+	}
+}
