@@ -33,6 +33,8 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"time": htmlTime,
 	"step": htmlStepName,
 	"flag": htmlFlagName,
+	"is":   htmlIs,
+	"code": htmlCodeParts,
 }).Parse(htmlTemplateText))
 
 // WriteHTML writes r as one self-contained HTML document: the findings, a
@@ -548,4 +550,30 @@ func htmlFlagName(flag string) string {
 		return "unclassified"
 	}
 	return flag
+}
+
+// htmlIs is the value of a *bool, false for nil.
+func htmlIs(b *bool) bool { return b != nil && *b }
+
+// htmlPart is a piece of text, code (between backticks) or not.
+type htmlPart struct {
+	Text string
+	Code bool
+}
+
+// htmlCodeParts splits s at its backticks, as the analysis writes commands
+// in its sentences ("On gw-a: `nc -vz orders.internal 8080`"), so that the
+// commands are shown as code.
+func htmlCodeParts(s string) []htmlPart {
+	parts := strings.Split(s, "`")
+	if len(parts)%2 == 0 { // an unpaired backtick: no code
+		return []htmlPart{{Text: s}}
+	}
+	var out []htmlPart
+	for i, p := range parts {
+		if p != "" {
+			out = append(out, htmlPart{Text: p, Code: i%2 == 1})
+		}
+	}
+	return out
 }

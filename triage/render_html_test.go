@@ -62,7 +62,7 @@ func htmlTestReport() *Report {
 		Causes:   []CauseCount{{"UCT", "connection_timeout", 1170}, {"UCF", "connection_refused", 10}},
 		Evidence: []string{"gw-b and gw-" + htmlHostile + " served orders.internal:8080 2400 times in the same window"},
 		Summary:  "gw-a cannot connect to orders.internal:8080 since its restart; the other nodes can.",
-		Actions:  []string{"kubectl exec gw-a -- nc -vz orders.internal 8080", "check gw-a's security group and routes to 10.0.3.17"},
+		Actions:  []string{"On gw-a: `nc -vz orders.internal 8080`", "`a` b `c", "check gw-a's security group and routes to 10.0.3.17"},
 		Example:  `{"level":"info","prefix":"access-log","upstream_addr":"http://orders.internal:8080/x","status":500}`,
 	}, {
 		Rank: 2, Scope: "all_nodes", Nodes: nodes, Target: htmlHostile + ":80", Flag: "UCC",
@@ -172,6 +172,9 @@ func TestWriteHTML(t *testing.T) {
 	if !strings.Contains(doc.text, htmlHostile+":80") || !strings.Contains(doc.text, "gw-"+htmlHostile) {
 		t.Errorf("hostile strings not shown as text")
 	}
+	if !bytes.Contains(out, []byte("On gw-a: <code>nc -vz orders.internal 8080</code>")) || !bytes.Contains(out, []byte("`a` b `c")) {
+		t.Errorf("commands in actions not shown as code")
+	}
 	if !bytes.Contains(out, []byte("&lt;script&gt;")) {
 		t.Errorf("hostile strings not escaped")
 	}
@@ -183,7 +186,13 @@ func TestWriteHTML(t *testing.T) {
 		}
 	}
 	for _, f := range r.Findings {
-		for _, s := range append([]string{f.Summary, f.Target, f.Detail, htmlStepName(f.GuideStep)}, f.Actions...) {
+		want := []string{f.Summary, f.Target, f.Detail, htmlStepName(f.GuideStep)}
+		for _, a := range f.Actions {
+			if !strings.Contains(a, "`") {
+				want = append(want, a)
+			}
+		}
+		for _, s := range want {
 			if !strings.Contains(doc.text, s) {
 				t.Errorf("finding %d: %q not shown", f.Rank, s)
 			}
@@ -191,7 +200,7 @@ func TestWriteHTML(t *testing.T) {
 	}
 	for _, s := range []string{"#1 UCT", "#2 UCC", "node_restart of gw-a at 2026-12-01 06:30:00Z", "2026-12-01 06:31:00Z",
 		"still failing", "until 2026-12-01 07:18:00Z", "1180 from 2026-12-01 06:31:00Z", "10.0.3.17:8080", "[connect]",
-		"UCF connection_refused (10)", "served orders.internal:8080 2400 times", "6 from 2026-12-01 06:18:00Z", "60.2 s", "unclassified", "not_utf8", "no peer addresses"} {
+		"UCF connection_refused (10)", "not load-dependent", "served the same target successfully", "served orders.internal:8080 2400 times", "6 from 2026-12-01 06:18:00Z", "60.2 s", "unclassified", "not_utf8", "no peer addresses"} {
 		if !strings.Contains(doc.text, s) {
 			t.Errorf("%q not shown", s)
 		}
