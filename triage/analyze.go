@@ -280,20 +280,56 @@ func (g *group) exampleFor(t time.Time) string {
 	return g.examples[best].line
 }
 
-// reqCell counts the requests and successes of one (node, target or API,
-// minute).
+// reqCell counts the requests and successes of one (node, minute), (node,
+// target, minute) or (node, API, minute).
 type reqCell struct{ requests, successes int32 }
 
-type nodeMinute struct {
-	node   string
-	key    string // target, or API id
-	minute int64
+// keyAgg is the requests of one node, or of one node and target or API,
+// minute by minute, with the last minute's cell at hand (consecutive lines
+// mostly share it).
+type keyAgg struct {
+	minutes map[int64]*reqCell // unix minute →
+	lastMin int64
+	last    *reqCell
+}
+
+func (k *keyAgg) cell(min int64) *reqCell {
+	if k.last != nil && k.lastMin == min {
+		return k.last
+	}
+	c := k.minutes[min]
+	if c == nil {
+		if k.minutes == nil {
+			k.minutes = make(map[int64]*reqCell)
+		}
+		c = &reqCell{}
+		k.minutes[min] = c
+	}
+	k.lastMin, k.last = min, c
+	return c
+}
+
+// at is the cell of a minute, zero when there were no requests.
+func (k *keyAgg) at(min int64) reqCell {
+	if k == nil {
+		return reqCell{}
+	}
+	if c := k.minutes[min]; c != nil {
+		return *c
+	}
+	return reqCell{}
 }
 
 // nodeAgg is what is known of one node.
 type nodeAgg struct {
 	name         string
-	minutes      map[int64]int32 // requests per unix minute
+	all          keyAgg             // all of the node's requests
+	targets      map[string]*keyAgg // by upstream target ("" when the line names none)
+	apis         map[string]*keyAgg // by API id
+	lastTarget   *keyAgg
+	lastTargetK  string
+	lastAPI      *keyAgg
+	lastAPIK     string
 	marks        []Mark
 	marksDropped int
 	first, last  time.Time
@@ -304,19 +340,45 @@ type nodeAgg struct {
 	classified int64
 }
 
+func (n *nodeAgg) target(t string) *keyAgg {
+	if n.lastTarget != nil && n.lastTargetK == t {
+		return n.lastTarget
+	}
+	k := n.targets[t]
+	if k == nil {
+		t = strings.Clone(t)
+		k = &keyAgg{}
+		n.targets[t] = k
+	}
+	n.lastTarget, n.lastTargetK = k, t
+	return k
+}
+
+func (n *nodeAgg) api(id string) *keyAgg {
+	if n.lastAPI != nil && n.lastAPIK == id {
+		return n.lastAPI
+	}
+	k := n.apis[id]
+	if k == nil {
+		id = strings.Clone(id)
+		k = &keyAgg{}
+		n.apis[id] = k
+	}
+	n.lastAPI, n.lastAPIK = k, id
+	return k
+}
+
 // Analyzer aggregates Entries in one streaming pass; Report draws the
 // conclusions. Its memory is bounded by the distinct (node, target, cause,
-// minute) keys of the failures, the (node, target, minute) and (node, API,
-// minute) keys of the requests, and the lifecycle marks (Config.MaxMarks per
+// minute) keys of the failures, the (node, minute), (node, target, minute)
+// and (node, API, minute) keys of the requests, and the lifecycle marks (Config.MaxMarks per
 // node); never by the number of entries. An Analyzer is not safe for
 // concurrent use.
 type Analyzer struct {
 	cfg Config
 
-	nodes     map[string]*nodeAgg
-	groups    map[groupKey]*group
-	targetMin map[nodeMinute]*reqCell
-	apiMin    map[nodeMinute]*reqCell
+	nodes  map[string]*nodeAgg
+	groups map[groupKey]*group
 
 	from, to time.Time
 	entries  int64
@@ -331,25 +393,17 @@ type Analyzer struct {
 	successes       int64
 	seed            uint64
 
-	// one-entry caches of the last node and cells touched: consecutive
-	// lines mostly share them.
-	lastNode *nodeAgg
-	lastT    nodeMinute
-	lastTC   *reqCell
-	lastA    nodeMinute
-	lastAC   *reqCell
+	lastNode *nodeAgg // consecutive lines mostly share their node
 }
 
 // NewAnalyzer returns an empty Analyzer with cfg's values (zero fields take
 // their defaults).
 func NewAnalyzer(cfg Config) *Analyzer {
 	return &Analyzer{
-		cfg:       cfg.withDefaults(),
-		nodes:     make(map[string]*nodeAgg),
-		groups:    make(map[groupKey]*group),
-		targetMin: make(map[nodeMinute]*reqCell),
-		apiMin:    make(map[nodeMinute]*reqCell),
-		seed:      0x9e3779b97f4a7c15,
+		cfg:    cfg.withDefaults(),
+		nodes:  make(map[string]*nodeAgg),
+		groups: make(map[groupKey]*group),
+		seed:   0x9e3779b97f4a7c15,
 	}
 }
 
@@ -370,7 +424,7 @@ func (a *Analyzer) node(name string) *nodeAgg {
 	}
 	n := a.nodes[name]
 	if n == nil {
-		n = &nodeAgg{name: strings.Clone(name), minutes: make(map[int64]int32)}
+		n = &nodeAgg{name: strings.Clone(name), targets: make(map[string]*keyAgg), apis: make(map[string]*keyAgg)}
 		a.nodes[n.name] = n
 	}
 	a.lastNode = n
@@ -428,17 +482,17 @@ func (a *Analyzer) add(e *Entry, line []byte) {
 	minute := unixMinute(e.Time)
 	if e.Kind == KindAccess || e.Kind == KindProbe {
 		n.requests++
-		n.minutes[minute]++
 		ok := cat == catNone
+		count(n.all.cell(minute), ok)
+		count(n.target(e.Target).cell(minute), ok)
+		if e.APIID != "" {
+			count(n.api(e.APIID).cell(minute), ok)
+		}
 		if ok {
 			a.successes++
 			if e.Target == "" {
 				a.successNoTarget++
 			}
-		}
-		a.countRequest(&a.lastT, &a.lastTC, a.targetMin, n.name, e.Target, minute, ok)
-		if e.APIID != "" {
-			a.countRequest(&a.lastA, &a.lastAC, a.apiMin, n.name, e.APIID, minute, ok)
 		}
 		if ok {
 			return
@@ -452,18 +506,7 @@ func (a *Analyzer) add(e *Entry, line []byte) {
 	a.addFailure(n, e, cat, minute, line)
 }
 
-func (a *Analyzer) countRequest(lastK *nodeMinute, lastC **reqCell, m map[nodeMinute]*reqCell, node, key string, minute int64, ok bool) {
-	c := *lastC
-	if c == nil || lastK.minute != minute || lastK.node != node || lastK.key != key {
-		k := nodeMinute{node, key, minute}
-		c = m[k]
-		if c == nil {
-			k.key = strings.Clone(key)
-			c = &reqCell{}
-			m[k] = c
-		}
-		*lastK, *lastC = k, c
-	}
+func count(c *reqCell, ok bool) {
 	c.requests++
 	if ok {
 		c.successes++

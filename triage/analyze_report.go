@@ -486,7 +486,7 @@ func (a *Analyzer) timeline(effs []*eff) []NodeTimeline {
 	for _, name := range a.sortedNodes() {
 		n := a.nodes[name]
 		mins := map[int64]bool{}
-		for m := range n.minutes {
+		for m := range n.all.minutes {
 			mins[m] = true
 		}
 		for m := range fails[name] {
@@ -504,7 +504,7 @@ func (a *Analyzer) timeline(effs []*eff) []NodeTimeline {
 			if f == nil {
 				f = map[string]int{}
 			}
-			t.Minutes = append(t.Minutes, MinuteCount{Minute: time.Unix(m*60, 0).UTC(), Requests: int(n.minutes[m]), Failures: f})
+			t.Minutes = append(t.Minutes, MinuteCount{Minute: time.Unix(m*60, 0).UTC(), Requests: int(n.all.at(m).requests), Failures: f})
 		}
 		out = append(out, t)
 	}

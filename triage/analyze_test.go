@@ -471,3 +471,12 @@ func TestReportIsRepeatable(t *testing.T) {
 		t.Errorf("two reports differ")
 	}
 }
+
+func containsAll(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
+}

@@ -53,7 +53,7 @@ func ruleScope(x *incident) {
 		act := x.inNode[name]
 		if !act {
 			for m := from; m <= to && !act; m++ {
-				act = n.minutes[m] > 0
+				act = n.all.at(m).requests > 0
 			}
 		}
 		if !act {
@@ -77,24 +77,23 @@ func ruleScope(x *incident) {
 	// window, else to the incident's APIs (successful requests carry no
 	// target when only the plugin's failure fields name it).
 	reqs := 0
-	count := func(m map[nodeMinute]*reqCell, node, key string) (int, int) {
+	count := func(k *keyAgg) (int, int) {
 		r, s := 0, 0
 		for min := from; min <= to; min++ {
-			if c := m[nodeMinute{node, key, min}]; c != nil {
-				r += int(c.requests)
-				s += int(c.successes)
-			}
+			c := k.at(min)
+			r += int(c.requests)
+			s += int(c.successes)
 		}
 		return r, s
 	}
 	for _, o := range x.others {
 		r, s := 0, 0
 		if x.target != "" {
-			r, s = count(a.targetMin, o, x.target)
+			r, s = count(a.nodes[o].targets[x.target])
 		}
 		if r == 0 {
 			for _, api := range x.f.APIIDs {
-				r2, s2 := count(a.apiMin, o, api)
+				r2, s2 := count(a.nodes[o].apis[api])
 				r, s = r+r2, s+s2
 			}
 		}
@@ -205,10 +204,12 @@ func ruleLoad(x *incident) {
 	byTarget := false
 	if x.target != "" {
 		for _, name := range x.nodes {
-			for m := range a.nodes[name].minutes {
-				if c := a.targetMin[nodeMinute{name, x.target, m}]; c != nil && c.successes > 0 {
-					byTarget = true
-					break
+			if k := a.nodes[name].targets[x.target]; k != nil {
+				for _, c := range k.minutes {
+					if c.successes > 0 {
+						byTarget = true
+						break
+					}
 				}
 			}
 		}
@@ -216,13 +217,11 @@ func ruleLoad(x *incident) {
 	var vf, vo []float64
 	for _, name := range x.nodes {
 		n := a.nodes[name]
-		for m, nv := range n.minutes {
-			v := float64(nv)
+		tk := n.targets[x.target]
+		for m, nc := range n.all.minutes {
+			v := float64(nc.requests)
 			if byTarget {
-				v = 0
-				if c := a.targetMin[nodeMinute{name, x.target, m}]; c != nil {
-					v = float64(c.requests)
-				}
+				v = float64(tk.at(m).requests)
 			}
 			if x.failMin[nodeMin{name, m}] > 0 {
 				vf = append(vf, v)
@@ -231,7 +230,7 @@ func ruleLoad(x *incident) {
 			}
 		}
 		for k := range x.failMin {
-			if k.node == name && n.minutes[k.min] == 0 {
+			if k.node == name && n.all.at(k.min).requests == 0 {
 				vf = append(vf, 0)
 			}
 		}
