@@ -12,7 +12,7 @@ WORK     := GOWORK=$(CURDIR)/$(TESTHOST)/go.work
 ROOT     := GOWORK=off
 BENCHTIME ?= 2s
 
-.PHONY: demo test test-root test-workspace bench plugin plugin-local check-shared-modules e2e clean
+.PHONY: demo test test-root test-workspace test-triage bench plugin plugin-local check-shared-modules e2e clean
 
 # Build the plugin and the test host quietly (output only on failure), then
 # run the demo: one request per failure case, one access-log line each.
@@ -22,7 +22,7 @@ demo:
 	@out=$$(cd $(TESTHOST) && $(WORK) $(GO) build -tags goplugin -o $(CURDIR)/bin/testhost . 2>&1) || { echo "$$out" >&2; exit 1; }
 	@./bin/testhost -plugin bin/upstreamcause.so -demo $(DEMO_FLAGS)
 
-test: test-root test-workspace
+test: test-root test-workspace test-triage
 
 # The module on its own, without the workspace: the untagged packages.
 test-root:
@@ -33,6 +33,12 @@ test-root:
 test-workspace:
 	cd $(TESTHOST) && $(WORK) $(GO) vet -tags goplugin . ../../plugin ../../scripts/e2e/noopplugin ./tykstub/tyk/... ./tykstub/tyk-pump/...
 	cd $(TESTHOST) && $(WORK) $(GO) test -race -tags goplugin .
+
+# The triage command and its package: modules of their own (their libraries
+# never join the plugin's build), each vetted and tested on its own.
+test-triage:
+	cd triage && $(ROOT) $(GO) vet ./... && $(ROOT) $(GO) test -race ./...
+	cd cmd/upstreamcause && $(ROOT) $(GO) vet ./... && $(ROOT) $(GO) test -race ./...
 
 bench:
 	cd $(TESTHOST) && $(WORK) $(GO) test -tags goplugin -run '^$$' -bench BenchmarkSuccessPath -benchtime $(BENCHTIME) .
