@@ -123,6 +123,10 @@ type FleetScenario struct {
 	// IdleTimeout is the intermediary's idle timeout of an idle-close
 	// scenario, else 0.
 	IdleTimeout time.Duration `json:"idle_timeout"`
+	// MaxLag bounds how long after Began the first failure can come: the
+	// longest gap in the target's traffic, plus the timeout the failure
+	// waits for, plus 3 s of margin for a loaded machine.
+	MaxLag time.Duration `json:"max_lag"`
 }
 
 // FleetRun is what RunFleet did.
@@ -443,8 +447,13 @@ func (d *fleetDriver) traffic(n *fleetNode, s fleetService, stop <-chan struct{}
 	if s.jitter > 0 {
 		frac = float64(s.jitter) / float64(every)
 	}
-	// Start at a random phase so that the nodes do not send in step.
-	first := d.jitter(every/2, 0.9)
+	// Start within the first second (or period), at a random phase so that
+	// the nodes do not send in step.
+	phase := every
+	if phase > time.Second {
+		phase = time.Second
+	}
+	first := d.jitter(phase/2, 0.9)
 	t := time.NewTimer(first)
 	defer t.Stop()
 	for seq := 1; ; seq++ {
@@ -483,7 +492,7 @@ func (d *fleetDriver) scenario(run *FleetRun, name string) *FleetScenario {
 	return nil
 }
 
-func target(host string) string { return net.JoinHostPort(host, strconv.Itoa(fleetPort)) }
+func fleetTarget(host string) string { return net.JoinHostPort(host, strconv.Itoa(fleetPort)) }
 
 // fleetScenarios are the scenarios before they are played (Began is set by
 // the script).
@@ -492,32 +501,32 @@ func fleetScenarios() []FleetScenario {
 		{
 			Name:        "node-blackholed",
 			Description: "gw-a is restarted; after its restart it cannot reach orders.internal:8080 (its connects time out: the name leads it to a listener whose accept queue is full), while gw-b and gw-c reach orders fine",
-			Scope:       "single_node", Nodes: []string{"gw-a"}, Target: target("orders.internal"), Flag: "UCT", GuideStep: 2,
-			Trigger: "node_restart", TriggerNode: "gw-a",
+			Scope:       "single_node", Nodes: []string{"gw-a"}, Target: fleetTarget("orders.internal"), Flag: "UCT", GuideStep: 3,
+			Trigger: "node_restart", TriggerNode: "gw-a", MaxLag: 6 * time.Second,
 		},
 		{
 			Name:        "idle-close",
 			Description: fmt.Sprintf("an intermediary in front of billing.internal:8080 closes keep-alive connections idle for %s or more; every node POSTs to billing only every ~%s, so each reused connection is closed under its request", FleetIdleTimeout, fleetBillingEvery),
-			Scope:       "all_nodes", Nodes: FleetNodes, Target: target("billing.internal"), Flag: "UCC", GuideStep: 4,
-			Trigger: "none", IdleTimeout: FleetIdleTimeout,
+			Scope:       "all_nodes", Nodes: FleetNodes, Target: fleetTarget("billing.internal"), Flag: "UCC", GuideStep: 4,
+			Trigger: "none", IdleTimeout: FleetIdleTimeout, MaxLag: 9 * time.Second,
 		},
 		{
 			Name:        "node-resolver",
 			Description: "gw-c's resolver starts answering SERVFAIL for inventory.internal (which closes its connections after each answer, so every request resolves the name anew); gw-a and gw-b resolve it fine",
-			Scope:       "single_node", Nodes: []string{"gw-c"}, Target: target("inventory.internal"), Flag: "DNS", GuideStep: 3,
-			Trigger: "none",
+			Scope:       "single_node", Nodes: []string{"gw-c"}, Target: fleetTarget("inventory.internal"), Flag: "DNS", GuideStep: 3,
+			Trigger: "none", MaxLag: 4 * time.Second,
 		},
 		{
 			Name:        "upstream-down",
 			Description: "payments.internal:8080 goes down (nothing listens: connection refused) and comes back",
-			Scope:       "all_nodes", Nodes: FleetNodes, Target: target("payments.internal"), Flag: "UCF", GuideStep: 2,
-			Trigger: "none",
+			Scope:       "all_nodes", Nodes: FleetNodes, Target: fleetTarget("payments.internal"), Flag: "UCF", GuideStep: 2,
+			Trigger: "none", MaxLag: 4 * time.Second,
 		},
 		{
 			Name:        "slow-upstream",
 			Description: fmt.Sprintf("reports.internal:8080 becomes slower (%s) than the gateways' timeout (proxy_default_timeout %s)", FleetSlowDelay, FleetTimeout),
-			Scope:       "all_nodes", Nodes: FleetNodes, Target: target("reports.internal"), Flag: "URT", GuideStep: 5,
-			Trigger: "none",
+			Scope:       "all_nodes", Nodes: FleetNodes, Target: fleetTarget("reports.internal"), Flag: "URT", GuideStep: 5,
+			Trigger: "none", MaxLag: 8 * time.Second,
 		},
 	}
 }
