@@ -50,8 +50,10 @@ type Reader struct {
 	files []input // what Open found, in order
 	next  int     // index in files of the input to open next
 
-	cur    *bufio.Reader
-	closer io.Closer // of the current input
+	cur    *bufio.Reader // buf, or zbuf for a gzip file
+	buf    *bufio.Reader // MaxLine+2 bytes, reused across inputs
+	zbuf   *bufio.Reader // the same, for the uncompressed lines of a gzip file
+	closer io.Closer     // of the current input
 	counter
 	src   Source
 	entry Entry
@@ -173,20 +175,29 @@ func (r *Reader) open() bool {
 			raw, closer = f, f
 		}
 		r.counter = counter{r: raw, n: r.counter.n}
-		br := bufio.NewReaderSize(&r.counter, 64<<10)
-		var src io.Reader = br
-		if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-			zr, err := gzip.NewReader(br)
+		if r.buf == nil {
+			r.buf = bufio.NewReaderSize(&r.counter, MaxLine+2)
+		} else {
+			r.buf.Reset(&r.counter)
+		}
+		r.cur = r.buf
+		if magic, _ := r.buf.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+			zr, err := gzip.NewReader(r.buf)
 			if err != nil {
 				r.skip(ReasonTruncated, 1)
 				if closer != nil {
 					closer.Close()
 				}
+				r.cur = nil
 				continue
 			}
-			src = zr
+			if r.zbuf == nil {
+				r.zbuf = bufio.NewReaderSize(zr, MaxLine+2)
+			} else {
+				r.zbuf.Reset(zr)
+			}
+			r.cur = r.zbuf
 		}
-		r.cur = bufio.NewReaderSize(src, MaxLine+2)
 		r.closer = closer
 		r.src = Source{Name: in.name, Year: r.opts.Year, ModTime: in.mtime, intern: &r.intern}
 		return true

@@ -109,8 +109,9 @@ func lookupKey(key []byte) fieldID {
 	if len(key) >= len(keyTable) {
 		return fNone
 	}
+	last := key[len(key)-1]
 	for _, e := range keyTable[len(key)] {
-		if string(key) == e.key {
+		if e.key[0] == key[0] && e.key[len(e.key)-1] == last && string(key) == e.key {
 			return e.id
 		}
 	}

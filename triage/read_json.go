@@ -27,21 +27,34 @@ func scanJSON(b []byte, f *fields) string {
 		if b[i] != '"' {
 			return ReasonGarbage
 		}
-		end, ok := stringEnd(b, i+1)
-		if !ok {
+		end := i + 1 // keys are short: a loop beats bytes.IndexByte
+		for end < n && b[end] != '"' && b[end] != '\\' {
+			end++
+		}
+		if end < n && b[end] == '\\' {
+			var ok bool
+			if end, ok = stringEnd(b, i+1); !ok {
+				return ReasonTruncated
+			}
+		} else if end >= n {
 			return ReasonTruncated
 		}
 		key := b[i+1 : end]
-		i = skipWS(b, end+1)
-		if i >= n {
-			return ReasonTruncated
-		}
-		if b[i] != ':' {
-			return ReasonGarbage
-		}
-		i = skipWS(b, i+1)
-		if i >= n {
-			return ReasonTruncated
+		i = end + 1
+		if i < n && b[i] == ':' && i+1 < n && b[i+1] > ' ' {
+			i++ // compact JSON, as Tyk writes it
+		} else {
+			i = skipWS(b, i)
+			if i >= n {
+				return ReasonTruncated
+			}
+			if b[i] != ':' {
+				return ReasonGarbage
+			}
+			i = skipWS(b, i+1)
+			if i >= n {
+				return ReasonTruncated
+			}
 		}
 		id := lookupKey(key)
 		switch c := b[i]; {
@@ -81,13 +94,17 @@ func scanJSON(b []byte, f *fields) string {
 				f.set(id, value{b: lit})
 			}
 		}
-		i = skipWS(b, i)
-		if i >= n {
+		if i < n && b[i] > ' ' {
+			// compact: no white space to skip
+		} else if i = skipWS(b, i); i >= n {
 			return ReasonTruncated
 		}
 		switch b[i] {
 		case ',':
-			i = skipWS(b, i+1)
+			i++
+			if i < n && b[i] <= ' ' {
+				i = skipWS(b, i)
+			}
 		case '}':
 			return trailing(b, i+1)
 		default:
@@ -120,6 +137,9 @@ func stringEnd(b []byte, i int) (int, bool) {
 			return 0, false
 		}
 		j += i
+		if b[j-1] != '\\' {
+			return j, true
+		}
 		// Escaped when preceded by an odd number of backslashes.
 		k := j - 1
 		for k >= i && b[k] == '\\' {

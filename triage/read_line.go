@@ -33,6 +33,7 @@ type Source struct {
 	over    bool      // the partial line grew past MaxLine: drop it at its end
 	scratch []byte    // unescaped values of the current line
 	inner   []byte    // the unescaped content of a Docker line
+	tail    []byte    // the keys after a Docker line's log
 	streams map[string]*stream
 	file    *stream // the stream of lines without a kubectl prefix
 
@@ -254,17 +255,36 @@ func (s *Source) joinPieces(last []byte, at time.Time) ([]byte, time.Time, strin
 	return line, at, ""
 }
 
-// docker reads a Docker json-file line: the log text (unescaped), its
-// time, and whether the text is a piece of a longer line (it does not end
-// with a newline).
+// docker reads a Docker json-file line, {"log":"…","stream":"…",
+// "time":"…"}: the log text (unescaped), its time, and whether the text is
+// a piece of a longer line (it does not end with a newline).
 func (s *Source) docker(line []byte) (content []byte, at time.Time, partial bool, reason string) {
-	var f fields
-	if r := scanJSON(line, &f); r != "" {
-		return nil, at, false, r
+	i := skipWS(line, len(`{"log":`))
+	if i >= len(line) || line[i] != '"' {
+		return nil, at, false, ReasonGarbage
 	}
-	// scanJSON found "log" as fNone: read it directly.
-	v, ok := dockerField(line, `"log":`)
+	end, ok := stringEnd(line, i+1)
 	if !ok {
+		return nil, at, false, ReasonTruncated
+	}
+	v := line[i+1 : end]
+	// The other keys: scan them as an object of their own.
+	rest := skipWS(line, end+1)
+	if rest >= len(line) {
+		return nil, at, false, ReasonTruncated
+	}
+	var f fields
+	switch line[rest] {
+	case '}':
+		if r := trailing(line, rest+1); r != "" {
+			return nil, at, false, r
+		}
+	case ',':
+		s.tail = append(append(s.tail[:0], '{'), line[rest+1:]...)
+		if r := scanJSON(s.tail, &f); r != "" {
+			return nil, at, false, r
+		}
+	default:
 		return nil, at, false, ReasonGarbage
 	}
 	s.inner = unescapeJSON(s.inner[:0], v, MaxLine+1)
@@ -273,24 +293,6 @@ func (s *Source) docker(line []byte) (content []byte, at time.Time, partial bool
 	}
 	n := len(s.inner)
 	return s.inner, at, n == 0 || s.inner[n-1] != '\n', ""
-}
-
-// dockerField returns the raw contents of the string value of key
-// (`"log":`), which starts the object.
-func dockerField(line []byte, key string) ([]byte, bool) {
-	i := bytes.Index(line, []byte(key))
-	if i < 0 {
-		return nil, false
-	}
-	i = skipWS(line, i+len(key))
-	if i >= len(line) || line[i] != '"' {
-		return nil, false
-	}
-	end, ok := stringEnd(line, i+1)
-	if !ok {
-		return nil, false
-	}
-	return line[i+1 : end], true
 }
 
 // content reads the log line proper, unwrapped.
@@ -405,7 +407,7 @@ func (s *Source) entry(line []byte, w wrapper, e *Entry) (bool, string) {
 		if i := bytes.IndexByte(p, '?'); i >= 0 {
 			p = p[:i]
 		}
-		e.Path = s.intern.str(p)
+		e.Path = s.intern.copyOf(fPath, p)
 	}
 	if f.ok(fStatus) {
 		e.Status, _ = parseInt(unquoted(f.v[fStatus].b))
@@ -449,13 +451,13 @@ func (s *Source) entry(line []byte, w wrapper, e *Entry) (bool, string) {
 		if i := bytes.IndexByte(t, '/'); i >= 0 {
 			t = t[:i]
 		}
-		e.Target = s.intern.str(t)
+		e.Target = s.intern.field(fErrorTarget, t)
 	}
 	if e.Target == "" && f.ok(fUpstreamAddr) {
-		e.Target = s.intern.str(urlHostPort(s.text(fUpstreamAddr, maxLong)))
+		e.Target = s.intern.field(fUpstreamAddr, urlHostPort(s.text(fUpstreamAddr, maxLong)))
 	}
 	if f.ok(fError) {
-		e.Error = s.intern.str(s.text(fError, maxLong))
+		e.Error = s.intern.copyOf(fError, s.text(fError, maxLong))
 	}
 	e.CertSubject = s.str(fCertSubject)
 	e.CertExpiry = s.str(fCertExpiry)
@@ -475,8 +477,8 @@ func (s *Source) problem(kind Kind, msg []byte, e *Entry) {
 			text = text[i+j+2:]
 		}
 	}
-	e.Message = s.intern.str(msg)
-	e.Error = s.intern.str(text)
+	e.Message = s.intern.copyOf(fMsg, msg)
+	e.Error = s.intern.copyOf(fError, text)
 	r := classify.Message(string(msg))
 	e.Origin = OriginMessage
 	e.Flag, e.Detail = r.Flag, r.Detail
@@ -496,7 +498,7 @@ func (s *Source) str(id fieldID) string {
 	if !s.f.ok(id) {
 		return ""
 	}
-	return s.intern.str(s.text(id, maxShort))
+	return s.intern.field(id, s.text(id, maxShort))
 }
 
 // text returns the decoded bytes of field id, at most max; nil when absent.

@@ -1,6 +1,7 @@
 package triage
 
 import (
+	"bytes"
 	"math"
 	"strconv"
 	"time"
@@ -16,14 +17,16 @@ const (
 )
 
 // interner keeps one copy of each recurring string (nodes, targets, API
-// ids, flags, paths …), so that an Entry's strings cost no allocation once
-// seen. It holds at most internMax strings of at most maxShort bytes;
-// beyond that, strings are copied each time.
+// ids, flags …), so that an Entry's strings cost no allocation once seen.
+// It holds at most internMax strings of at most maxShort bytes; beyond
+// that, strings are copied each time. In front of the map, the last string
+// of each field is kept: consecutive lines mostly repeat it.
 type interner struct {
-	m map[string]string
+	m    map[string]string
+	last [nFields]string
 }
 
-const internMax = 1 << 16
+const internMax = 1 << 14
 
 func (in *interner) init() {
 	if in.m == nil {
@@ -48,6 +51,37 @@ func (in *interner) str(b []byte) string {
 	if len(b) <= maxShort && len(in.m) < internMax {
 		in.m[s] = s
 	}
+	return s
+}
+
+// field returns b, the value of field id, as a string: the field's last
+// string when b equals it, else interned.
+func (in *interner) field(id fieldID, b []byte) string {
+	if in == nil {
+		return string(b)
+	}
+	if l := in.last[id]; len(l) == len(b) && l == string(b) {
+		return l
+	}
+	s := in.str(b)
+	in.last[id] = s
+	return s
+}
+
+// copyOf returns b as a new string, or the field's last string when b
+// equals it: for values too varied to intern (paths, error texts).
+func (in *interner) copyOf(id fieldID, b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if in == nil {
+		return string(b)
+	}
+	if l := in.last[id]; len(l) == len(b) && l == string(b) {
+		return l
+	}
+	s := string(b)
+	in.last[id] = s
 	return s
 }
 
@@ -85,10 +119,17 @@ func decode(v value, scratch []byte, max int) ([]byte, []byte) {
 func unescapeJSON(dst, s []byte, max int) []byte {
 	limit := len(dst) + max
 	for i := 0; i < len(s) && len(dst) < limit; {
-		c := s[i]
-		if c != '\\' || i+1 >= len(s) {
-			dst = append(dst, c)
-			i++
+		if s[i] != '\\' || i+1 >= len(s) {
+			// Copy the run up to the next backslash at once.
+			j := bytes.IndexByte(s[i+1:], '\\')
+			if j < 0 {
+				j = len(s)
+			} else {
+				j += i + 1
+			}
+			j = min(j, i+limit-len(dst))
+			dst = append(dst, s[i:j]...)
+			i = j
 			continue
 		}
 		switch s[i+1] {
