@@ -23,6 +23,7 @@ type progress struct {
 	delay time.Duration
 	start time.Time
 	bar   *progressbar.ProgressBar
+	shown bool // the bar has been drawn
 }
 
 // newProgress returns the bar for mode ("auto", "always", "never") on
@@ -42,37 +43,37 @@ func newProgress(mode string, stderr io.Writer, paths []string) *progress {
 		p.delay = progressDelay
 	}
 	p.total = inputSize(paths)
+	p.bar = progressbar.NewOptions64(p.total,
+		progressbar.OptionSetWriter(stderr),
+		progressbar.OptionSetDescription("reading logs"),
+		progressbar.OptionShowBytes(true),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionSetSpinnerChangeInterval(0), // stdin's spinner turns as bytes come, drawn by set only
+	)
+	p.bar.StartWithoutRender() // its clock starts now, so that a bar shown later has the right rate
 	return p
 }
 
 // set is triage.ReadOptions.Progress: n bytes of the inputs are read.
 func (p *progress) set(n int64) {
-	if p == nil {
+	if p == nil || time.Since(p.start) < p.delay {
 		return
 	}
-	if p.bar == nil {
-		if time.Since(p.start) < p.delay {
-			return
-		}
-		p.bar = progressbar.NewOptions64(p.total,
-			progressbar.OptionSetWriter(p.w),
-			progressbar.OptionSetDescription("reading logs"),
-			progressbar.OptionShowBytes(true),
-			progressbar.OptionSetWidth(30),
-			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionSetPredictTime(true),
-			progressbar.OptionClearOnFinish(),
-		)
-	}
+	p.shown = true
 	p.bar.Set64(n)
 }
 
 // finish removes the bar.
 func (p *progress) finish() {
-	if p == nil || p.bar == nil {
+	if p == nil {
 		return
 	}
-	p.bar.Finish()
+	if p.shown {
+		p.bar.Finish()
+	}
 	p.bar.Exit()
 }
 
