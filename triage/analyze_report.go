@@ -365,9 +365,9 @@ func (x *incident) index() {
 		f.Example = best.e.g.exampleFor(best.onset.Add(-time.Minute))
 	}
 
-	// Still failing at the end of the logs: the last failure is closer to
-	// the end of the nodes' logs than two of the incident's usual intervals
-	// (and than 2 minutes).
+	// Still failing at the end of the logs: at least 3 failures, the last
+	// closer to the end of the nodes' logs than two of the incident's usual
+	// intervals (and than 2 minutes).
 	x.dataEnd = time.Time{}
 	for _, n := range x.nodes {
 		if l := a.nodes[n].last; l.After(x.dataEnd) {
@@ -381,7 +381,7 @@ func (x *incident) index() {
 		}
 	}
 	f.End = nil
-	if x.dataEnd.Sub(x.last) > slack {
+	if x.dataEnd.Sub(x.last) > slack || f.Failures < 3 {
 		end := x.last.Round(time.Millisecond)
 		f.End = &end
 	}
@@ -568,10 +568,10 @@ func (a *Analyzer) unknowable(effs []*eff, in *Inputs) []string {
 			add("The logs are Tyk 5.8–5.11's without the plugin: causes come from the text of the 'http: proxy error' lines (classify.Message), targets from the address in that text; no upstream peer addresses, no connection reuse or idle times, no phase durations.")
 		}
 	}
-	if failures > 0 && a.peers == 0 {
+	if failures > 0 && a.peers == 0 && a.origins[OriginPlugin] == 0 {
 		add("No upstream peer addresses (upstream_peer): which instance behind a target failed is unknown.")
 	}
-	if failures > 0 && a.idleSeen == 0 {
+	if failures > 0 && a.idleSeen == 0 && a.origins[OriginPlugin] == 0 {
 		add("No idle times of reused connections (upstream_conn_idle_ms): an intermediary's idle timeout cannot be measured.")
 	}
 	if statusOnly > 0 {

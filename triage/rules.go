@@ -111,7 +111,7 @@ func ruleScope(x *incident) {
 
 	x.f.Evidence = x.f.Evidence[:0]
 	for _, no := range x.f.NodeOnsets {
-		x.evidence("%s: %d failed requests, first at %s.", no.Node, no.Failures, clock(no.Onset))
+		x.evidence("%s: %s, first at %s.", no.Node, plural(no.Failures, "failed request"), clock(no.Onset))
 	}
 	if len(x.healthyOn) > 0 {
 		x.evidence("%s served %d requests to %s successfully in the same window (%s – %s).",
@@ -633,6 +633,13 @@ func num(v float64) string {
 		return strconv.FormatInt(int64(v), 10)
 	}
 	return strconv.FormatFloat(v, 'f', 1, 64)
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.Itoa(n) + " " + what + "s"
 }
 
 func upperFirst(s string) string {
