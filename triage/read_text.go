@@ -1,5 +1,7 @@
 package triage
 
+import "bytes"
+
 // scanText reads one line of Tyk's text format, logrus's TextFormatter:
 //
 //	time="Dec 01 06:04:19" level=info msg="…" prefix=access-log status=500 …
@@ -50,8 +52,10 @@ func scanText(b []byte, f *fields) string {
 			continue
 		}
 		vs := i
-		for i < n && b[i] != ' ' {
-			i++
+		if j := bytes.IndexByte(b[i:], ' '); j >= 0 {
+			i += j
+		} else {
+			i = n
 		}
 		if id != fNone {
 			f.set(id, value{b: b[vs:i], str: true})
@@ -64,14 +68,19 @@ func scanText(b []byte, f *fields) string {
 // whose contents start at i; false when the line ends first.
 func goStringEnd(b []byte, i int) (int, bool) {
 	for i < len(b) {
-		switch b[i] {
-		case '\\':
-			i += 2
-			continue
-		case '"':
-			return i, true
+		j := bytes.IndexByte(b[i:], '"')
+		if j < 0 {
+			return 0, false
 		}
-		i++
+		j += i
+		k := j - 1 // escaped when preceded by an odd number of backslashes
+		for k >= i && b[k] == '\\' {
+			k--
+		}
+		if (j-1-k)%2 == 0 {
+			return j, true
+		}
+		i = j + 1
 	}
 	return 0, false
 }
