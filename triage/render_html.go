@@ -54,11 +54,11 @@ func WriteHTML(w io.Writer, r *Report) error {
 // Geometry of one node's timeline, in SVG user units.
 const (
 	htmlChartW     = 960
-	htmlChartH     = 190
+	htmlChartH     = 204
 	htmlPlotLeft   = 56
 	htmlPlotRight  = 944
-	htmlPlotTop    = 30
-	htmlPlotBottom = 160
+	htmlPlotTop    = 44
+	htmlPlotBottom = 174
 	htmlMaxBuckets = 300 // more minutes than this are grouped into buckets of several minutes
 )
 
@@ -359,19 +359,7 @@ func htmlChartOf(tl NodeTimeline, id string, findings []Finding, colors map[stri
 		c.Marks = append(c.Marks, htmlMark{X: x(mk.Time.UTC()), Kind: mk.Kind, Label: label, Title: title})
 	}
 	sort.SliceStable(c.Marks, func(i, j int) bool { return c.Marks[i].X < c.Marks[j].X })
-	var ends []float64 // per row of labels, where its last label ends
-	for i := range c.Marks {
-		m := &c.Marks[i]
-		row := 0
-		for row < len(ends) && ends[row] > m.X {
-			row++
-		}
-		if row == len(ends) {
-			ends = append(ends, 0)
-		}
-		ends[row] = m.X + 6*float64(len(m.Label)) + 6
-		m.LabelY = c.Top + 8 + 11*float64(row%6)
-	}
+	htmlStagger(c.Marks, func(row int) float64 { return c.Top + 8 + 11*float64(row%6) }, false)
 	for _, f := range findings {
 		onset := htmlOnset(f, tl.Node)
 		if onset.IsZero() {
@@ -384,6 +372,8 @@ func htmlChartOf(tl NodeTimeline, id string, findings []Finding, colors map[stri
 		title += " since " + htmlTime(onset)
 		c.Onsets = append(c.Onsets, htmlMark{X: x(onset), Label: fmt.Sprintf("#%d", f.Rank), Title: title})
 	}
+	sort.SliceStable(c.Onsets, func(i, j int) bool { return c.Onsets[i].X < c.Onsets[j].X })
+	htmlStagger(c.Onsets, func(row int) float64 { return c.Top - 11 - 10*float64(row%3) }, true)
 
 	days := t0.YearDay() != t1.YearDay() || t0.Year() != t1.Year()
 	every := htmlTickStep(t1.Sub(t0) + step)
@@ -404,6 +394,30 @@ func htmlChartOf(tl NodeTimeline, id string, findings []Finding, colors map[stri
 		c.YTicks = append(c.YTicks, htmlTick{At: y(v), Label: fmt.Sprint(v)})
 	}
 	return c
+}
+
+// htmlStagger sets the LabelY of marks, sorted by X, to the y of the first
+// row where the label does not overlap the row's previous one. A label
+// starts at its X, or is centred on it.
+func htmlStagger(marks []htmlMark, y func(row int) float64, centred bool) {
+	var ends []float64 // per row, where its last label ends
+	for i := range marks {
+		m := &marks[i]
+		w := 6*float64(len(m.Label)) + 4
+		start := m.X
+		if centred {
+			start -= w / 2
+		}
+		row := 0
+		for row < len(ends) && ends[row] > start {
+			row++
+		}
+		if row == len(ends) {
+			ends = append(ends, 0)
+		}
+		ends[row] = start + w
+		m.LabelY = y(row)
+	}
 }
 
 // htmlOnset returns when node's part of finding f began: its own onset
