@@ -101,10 +101,16 @@ const gwEveryPath = "/.*"
 
 var gatewayAPIs = []gwAPI{
 	{name: gwAPINHU, upstream: cases.Refused, edit: func(def map[string]any, env map[string]string) error {
-		// Both targets are dead: one refuses, one never completes the
-		// handshake. The uptime checks (every gwUptimeWait s, one failure
-		// marks a host down) call the same host:port.
-		targets := []string{strings.TrimSuffix(env["URL_"+cases.Refused], "/"), strings.TrimSuffix(env["URL_"+cases.ConnectTimeout], "/")}
+		// Both targets are dead: one refuses, one resets every connection
+		// before answering. The uptime checks (every gwUptimeWait s, one
+		// failure marks a host down) call the same host:port. Not the
+		// connect-timeout upstream: the checker's HTTP client dials without
+		// a connect timeout, and since Go 1.23 a dial outlives its canceled
+		// request, so a check a second against a full accept backlog piles
+		// up a connecting goroutine a second for two minutes (the kernel's
+		// SYN retries) — the soak saw them as the gateway's goroutines
+		// growing.
+		targets := []string{strings.TrimSuffix(env["URL_"+cases.Refused], "/"), strings.TrimSuffix(env["URL_"+cases.ResetBeforeResponse], "/")}
 		proxy := def["proxy"].(map[string]any)
 		proxy["enable_load_balancing"] = true
 		proxy["target_list"] = []any{targets[0], targets[1]}
@@ -537,7 +543,7 @@ func runGatewayCases(client *http.Client, gw, secret, logFile string, env map[st
 		switch c.Name {
 		case "nhu":
 			var downs []string
-			for _, u := range []string{env["URL_"+cases.Refused], env["URL_"+cases.ConnectTimeout]} {
+			for _, u := range []string{env["URL_"+cases.Refused], env["URL_"+cases.ResetBeforeResponse]} {
 				downs = append(downs, strings.TrimSuffix(u, "/")+"/")
 			}
 			if err := waitFor(60*time.Second, func() error { return hostsDown(logFile, downs) }); err != nil {

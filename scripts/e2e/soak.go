@@ -805,8 +805,9 @@ type stackGroup struct {
 }
 
 // grownStacks compares two goroutine profiles (debug=1) and returns the at
-// most top groups of goroutines that grew most, each named by the first
-// frames of its stack outside the runtime.
+// most top groups of goroutines that grew most, each named by the
+// innermost frame of its stack outside the runtime and the first two
+// frames outside the runtime, net and syscall packages.
 func grownStacks(before, after string, top int) []stackGroup {
 	count := func(profile string) map[string]int64 {
 		m := map[string]int64{}
@@ -822,13 +823,18 @@ func grownStacks(before, after string, top int) []stackGroup {
 			if err != nil {
 				continue
 			}
+			// The innermost frame outside the runtime, then the first
+			// frames of the code that made the goroutine wait (outside
+			// the net and syscall packages), which say whose it is.
 			var frames []string
 			for _, l := range lines[1:] {
 				f := strings.Fields(strings.TrimPrefix(l, "#"))
 				if len(f) < 2 || strings.HasPrefix(f[1], "runtime.") || strings.HasPrefix(f[1], "internal/poll.") {
 					continue
 				}
-				frames = append(frames, f[1])
+				if len(frames) == 0 || !(strings.HasPrefix(f[1], "net.") || strings.HasPrefix(f[1], "syscall.")) {
+					frames = append(frames, f[1])
+				}
 				if len(frames) == 3 {
 					break
 				}
