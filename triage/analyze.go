@@ -291,6 +291,7 @@ type keyAgg struct {
 	minutes map[int64]*reqCell // unix minute →
 	lastMin int64
 	last    *reqCell
+	lastOK  time.Time // the latest success
 }
 
 func (k *keyAgg) cell(min int64) *reqCell {
@@ -333,6 +334,7 @@ type nodeAgg struct {
 	marks        []Mark
 	marksDropped int
 	first, last  time.Time
+	firstReq     time.Time // the first access-log or proxy-error line's
 	requests     int64
 	// classified counts the node's failing access-log entries that carry a
 	// classification (the plugin's or Tyk 5.12+'s): where there are any, the
@@ -475,6 +477,9 @@ func (a *Analyzer) add(e *Entry, line []byte) {
 	if !hasTime {
 		return // counted; the analysis is over time
 	}
+	if n.firstReq.IsZero() || e.Time.Before(n.firstReq) {
+		n.firstReq = e.Time
+	}
 	if int(e.Origin) < len(a.origins) {
 		a.origins[e.Origin]++
 	}
@@ -484,7 +489,11 @@ func (a *Analyzer) add(e *Entry, line []byte) {
 		n.requests++
 		ok := cat == catNone
 		count(n.all.cell(minute), ok)
-		count(n.target(e.Target).cell(minute), ok)
+		tk := n.target(e.Target)
+		count(tk.cell(minute), ok)
+		if ok && e.Time.After(tk.lastOK) {
+			tk.lastOK = e.Time
+		}
 		if e.APIID != "" {
 			count(n.api(e.APIID).cell(minute), ok)
 		}

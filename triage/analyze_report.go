@@ -380,8 +380,19 @@ func (x *incident) index() {
 			slack = iv
 		}
 	}
+	// Or recovered: the incident's nodes served the target successfully
+	// for longer after the last failure than two usual intervals.
+	recovered := false
+	if x.target != "" && f.Failures > 1 {
+		iv := 2 * x.last.Sub(x.onset) / time.Duration(f.Failures-1)
+		for _, n := range x.nodes {
+			if k := a.nodes[n].targets[x.target]; k != nil && k.lastOK.Sub(x.last) > iv {
+				recovered = true
+			}
+		}
+	}
 	f.End = nil
-	if x.dataEnd.Sub(x.last) > slack || f.Failures < 3 {
+	if recovered || x.dataEnd.Sub(x.last) > slack || f.Failures < 3 {
 		end := x.last.Round(time.Millisecond)
 		f.End = &end
 	}
@@ -592,14 +603,14 @@ func (a *Analyzer) unknowable(effs []*eff, in *Inputs) []string {
 	starts := 0
 	for _, n := range a.nodes {
 		for _, m := range n.marks {
-			if m.Kind == "start" && m.Time.Sub(a.from) <= a.cfg.TriggerWindow {
+			if m.Kind == "start" && a.beginsLog(n.name, m) {
 				starts++
 				break
 			}
 		}
 	}
 	if starts > 0 {
-		add("The logs of %d node(s) begin with the gateway's start at %s: what happened before is unknown, and those starts are not taken as triggers.", starts, a.from.UTC().Format(time.RFC3339))
+		add("The logs of %d node(s) begin with the gateway's start: what happened before is unknown, and those starts are not taken as triggers.", starts)
 	}
 	dropped := 0
 	for _, n := range a.nodes {

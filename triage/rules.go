@@ -173,8 +173,9 @@ func ruleTrigger(x *incident) {
 }
 
 // markBefore is the node's latest start or reload in [onset −
-// TriggerWindow, onset], a start preferred (a restart reloads the APIs too),
-// and not within TriggerWindow of the data's beginning.
+// TriggerWindow, onset], a start preferred (a restart reloads the APIs too).
+// A mark that begins the node's log (the node served no request before
+// it) is no evidence of a change and is not taken.
 func (a *Analyzer) markBefore(node string, onset time.Time) (Mark, bool) {
 	var best Mark
 	found := false
@@ -182,7 +183,7 @@ func (a *Analyzer) markBefore(node string, onset time.Time) (Mark, bool) {
 		if m.Kind == "shutdown" || m.Time.After(onset) || onset.Sub(m.Time) > a.cfg.TriggerWindow {
 			continue
 		}
-		if m.Time.Sub(a.from) <= a.cfg.TriggerWindow {
+		if a.beginsLog(node, m) {
 			continue
 		}
 		if !found || (m.Kind == "start" && best.Kind != "start") || (m.Kind == best.Kind && m.Time.After(best.Time)) {
@@ -190,6 +191,14 @@ func (a *Analyzer) markBefore(node string, onset time.Time) (Mark, bool) {
 		}
 	}
 	return best, found
+}
+
+// beginsLog reports whether mark m opens node's log: the node served no
+// request before it (a start and its first API load come before any
+// request of a log that begins there).
+func (a *Analyzer) beginsLog(node string, m Mark) bool {
+	n := a.nodes[node]
+	return n.firstReq.IsZero() || !m.Time.After(n.firstReq)
 }
 
 // ruleLoad compares the request volume of the failing node-minutes with the
