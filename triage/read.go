@@ -2,6 +2,7 @@ package triage
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"io"
 	"io/fs"
@@ -39,6 +40,8 @@ type ReadOptions struct {
 	// far from the inputs (compressed bytes for gzip files), at most about
 	// every 4 MiB and once at the end of each input.
 	Progress func(n int64)
+	// Stdin is what the path "-" reads; nil means os.Stdin.
+	Stdin io.Reader
 }
 
 // Reader reads log lines from files, gzip files, directories and stdin in
@@ -50,6 +53,7 @@ type Reader struct {
 	files []input // what Open found, in order
 	next  int     // index in files of the input to open next
 
+	line   []byte        // the line of the last Entry, in cur's buffer
 	cur    *bufio.Reader // buf, or zbuf for a gzip file
 	buf    *bufio.Reader // MaxLine+2 bytes, reused across inputs
 	zbuf   *bufio.Reader // the same, for the uncompressed lines of a gzip file
@@ -165,6 +169,9 @@ func (r *Reader) open() bool {
 		var closer io.Closer
 		if in.path == "" {
 			raw = stdin
+			if r.opts.Stdin != nil {
+				raw = r.opts.Stdin
+			}
 		} else {
 			f, err := os.Open(in.path)
 			if err != nil {
@@ -277,8 +284,16 @@ func (r *Reader) Next() (*Entry, bool) {
 			continue
 		}
 		r.used()
+		r.line = line
 		return &r.entry, true
 	}
+}
+
+// Line returns the line the last Entry Next returned was read from, as read
+// (its wrapper included), without its line ending. It is valid until the
+// next call to Next; copy what must be kept.
+func (r *Reader) Line() []byte {
+	return bytes.TrimRight(r.line, "\r\n")
 }
 
 // skip counts n skipped lines for reason.

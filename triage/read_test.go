@@ -691,3 +691,21 @@ func TestEntryStringsOutliveTheLine(t *testing.T) {
 		t.Errorf("kept entry changed: %+v", keep)
 	}
 }
+
+// TestLineAndStdinOption: Line gives the raw line of the last Entry, and
+// ReadOptions.Stdin is what "-" reads.
+func TestLineAndStdinOption(t *testing.T) {
+	raw := `{"level":"info","msg":"","prefix":"access-log","status":502,"method":"GET","path":"/x","upstream_flag":"UCF","upstream_target":"orders.internal:8080","gateway_node":"gw-a","time":"2026-12-01T06:04:19Z"}`
+	r, err := Open([]string{"-"}, ReadOptions{Stdin: strings.NewReader("garbage\n" + raw + "\r\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	e, ok := r.Next()
+	if !ok || e.Flag != "UCF" || e.Node != "gw-a" {
+		t.Fatalf("entry %+v, %v", e, ok)
+	}
+	if got := string(r.Line()); got != raw {
+		t.Fatalf("Line() = %q, want the line as read", got)
+	}
+}

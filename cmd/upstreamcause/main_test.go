@@ -294,6 +294,13 @@ func TestTriageStdin(t *testing.T) {
 		rep := decodeReport(t, r.stdout)
 		if len(rep.Findings) == 0 || rep.Findings[0].Flag != "UCT" || rep.Findings[0].Scope != "single_node" {
 			t.Errorf("%v: %+v", args, rep.Findings)
+			continue
+		}
+		// The pod's lines before its first failure carry no gateway_node:
+		// they are named after the pod, then merged into the node, its
+		// restart included.
+		if f := rep.Findings[0]; f.Trigger.Kind != "node_restart" || len(f.Nodes) != 1 || f.Nodes[0] != "gw-a" {
+			t.Errorf("%v: nodes %v trigger %+v, want gw-a's restart", args, f.Nodes, f.Trigger)
 		}
 	}
 }

@@ -94,9 +94,8 @@ func usageError(fs *flag.FlagSet, format string, args ...any) error {
 	return err
 }
 
-// runTriage is "upstreamcause triage". stdin only decides whether "-" is
-// the default input (not when it is a terminal): triage.Open reads "-" from
-// the process's standard input itself.
+// runTriage is "upstreamcause triage": "-" reads stdin, which is also the
+// input when none is named (unless it is a terminal).
 func runTriage(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	o, err := parseTriage(args, stderr)
 	if err != nil {
@@ -125,7 +124,7 @@ func runTriage(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 
 	bar := newProgress(o.progress, stderr, o.paths)
-	rd, err := triage.Open(o.paths, triage.ReadOptions{Year: o.year, Progress: bar.set})
+	rd, err := triage.Open(o.paths, triage.ReadOptions{Year: o.year, Progress: bar.set, Stdin: stdin})
 	if err != nil {
 		return fail(err)
 	}
@@ -139,8 +138,9 @@ func runTriage(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if !ok {
 			break
 		}
-		an.Add(e)
+		an.AddLine(e, rd.Line())
 	}
+	an.MergeNodes(rd.NodeAliases())
 	in := rd.Stats()
 	err = rd.Close()
 	bar.finish()
