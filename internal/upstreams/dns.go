@@ -64,8 +64,13 @@ func answer(w dns.ResponseWriter, r *dns.Msg) {
 	w.WriteMsg(m)
 }
 
-// startDNS starts the server on a port free for both UDP and TCP.
-func startDNS() (*dnsServer, error) {
+// startDNS starts the server on a port free for both UDP and TCP
+// (startDNSWith, with the fixed answers of answer).
+func startDNS() (*dnsServer, error) { return startDNSWith(dns.HandlerFunc(answer)) }
+
+// startDNSWith starts a DNS server answering with handler on 127.0.0.1, on
+// a port free for both UDP and TCP.
+func startDNSWith(handler dns.Handler) (*dnsServer, error) {
 	var (
 		pc  net.PacketConn
 		ln  net.Listener
@@ -86,9 +91,7 @@ func startDNS() (*dnsServer, error) {
 	if pc == nil {
 		return nil, fmt.Errorf("upstreams: no port free for DNS on both UDP and TCP: %w", err)
 	}
-
 	s := &dnsServer{addr: pc.LocalAddr().String()}
-	handler := dns.HandlerFunc(answer)
 	started := make(chan struct{}, 2)
 	notify := func() { started <- struct{}{} }
 	s.udp = &dns.Server{PacketConn: pc, Handler: handler, NotifyStartedFunc: notify}
