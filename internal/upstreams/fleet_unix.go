@@ -3,7 +3,6 @@
 package upstreams
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"syscall"
@@ -41,21 +40,5 @@ func startBlackholeAt(addr string) (_ *blackhole, err error) {
 	if err := syscall.Bind(fd, sa); err != nil {
 		return nil, fmt.Errorf("upstreams: bind %s: %w", addr, err)
 	}
-	if err := syscall.Listen(fd, 0); err != nil {
-		return nil, fmt.Errorf("upstreams: listen: %w", err)
-	}
-	d := net.Dialer{Timeout: fillDialTimeout, KeepAlive: -1}
-	for i := 0; i < fillTries; i++ {
-		c, err := d.Dial("tcp4", addr)
-		if err == nil {
-			b.fillers = append(b.fillers, c)
-			continue
-		}
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			return b, nil // the queue is full: SYNs are dropped now
-		}
-		return nil, fmt.Errorf("upstreams: filling the accept queue of %s: %w", addr, err)
-	}
-	return nil, fmt.Errorf("upstreams: %d dials to %s all connected; the accept queue never filled", fillTries, addr)
+	return b.fill(addr)
 }

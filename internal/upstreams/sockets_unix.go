@@ -44,11 +44,17 @@ func startBlackhole() (_ *blackhole, err error) {
 			b.close()
 		}
 	}()
-	if err := syscall.Listen(fd, 0); err != nil {
+	return b.fill(net.JoinHostPort("127.0.0.1", strconv.Itoa(b.port)))
+}
+
+// fill makes b's bound socket listen with the smallest accept queue and
+// dials addr, its address, until a dial times out: the queue is full and
+// SYNs are dropped. The dials' connections are kept, so that the queue
+// stays full.
+func (b *blackhole) fill(addr string) (*blackhole, error) {
+	if err := syscall.Listen(b.fd, 0); err != nil {
 		return nil, fmt.Errorf("upstreams: listen: %w", err)
 	}
-
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(b.port))
 	d := net.Dialer{Timeout: fillDialTimeout, KeepAlive: -1}
 	for i := 0; i < fillTries; i++ {
 		c, err := d.Dial("tcp4", addr)
