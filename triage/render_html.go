@@ -44,11 +44,53 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 // The document loads nothing: no script, style sheet, font or image from
 // anywhere, its charts are inline SVG and every string from the logs is
 // escaped. It is also well-formed XML.
-func WriteHTML(w io.Writer, r *Report) error {
+//
+// extra are sections the caller adds after the node × cause and
+// target × cause tables, in order (the command's Tyk configuration beside
+// the findings); they are escaped like the rest.
+func WriteHTML(w io.Writer, r *Report, extra ...HTMLSection) error {
 	if r == nil {
 		r = &Report{}
 	}
-	return htmlTemplate.Execute(w, htmlPageOf(r))
+	p := htmlPageOf(r)
+	p.Extra = htmlSectionsOf(extra)
+	return htmlTemplate.Execute(w, p)
+}
+
+// HTMLSection is a section of the HTML report that the caller writes, from
+// what it knows beside the logs (the command's Tyk configuration): a
+// heading, a paragraph, tables and a list of notes. Every string is shown
+// as text, escaped; in Intro and Notes, text between backticks is shown as
+// code, as in the findings' sentences.
+type HTMLSection struct {
+	// ID is the heading's anchor: letters, digits, '-' and '_'; "" or any
+	// other character gives "extra-N" (N counts the sections from 1).
+	ID string
+	// Title is the heading.
+	Title string
+	// Intro is a paragraph under the heading; "" for none.
+	Intro string
+	// Tables are shown in order.
+	Tables []HTMLTable
+	// NotesTitle leads in the notes (e.g. "Compared with the logs:"); it
+	// is not shown without notes.
+	NotesTitle string
+	// Notes are sentences, one list item each.
+	Notes []string
+}
+
+// HTMLTable is a table of an HTMLSection: a caption, a header row and rows
+// of text cells. A row shorter than Head is padded with empty cells.
+type HTMLTable struct {
+	// Caption is shown above the table; "" for none.
+	Caption string
+	// Head names the columns.
+	Head []string
+	// Code[i] says that column i's cells are code (a setting's key, an
+	// address), shown in monospace; columns past its end are text.
+	Code []bool
+	// Rows are the cells, row by row.
+	Rows [][]string
 }
 
 // Geometry of one node's timeline, in SVG user units.
@@ -80,6 +122,71 @@ type htmlPage struct {
 	Nodes    htmlTable
 	Targets  htmlTable
 	Reasons  []htmlCount
+	Extra    []htmlSection // the caller's sections (WriteHTML's extra)
+}
+
+// htmlSection is an HTMLSection as the template shows it.
+type htmlSection struct {
+	HTMLSection
+	Tables []htmlExtraTable
+}
+
+type htmlExtraTable struct {
+	Caption string
+	Head    []string
+	Rows    [][]htmlCell
+}
+
+type htmlCell struct {
+	Text string
+	Code bool
+}
+
+// htmlSectionsOf gives each section a safe anchor and each table's rows
+// their column's kind, padded to the header's width.
+func htmlSectionsOf(extra []HTMLSection) []htmlSection {
+	var out []htmlSection
+	for i, s := range extra {
+		hs := htmlSection{HTMLSection: s}
+		if !htmlSafeID(s.ID) {
+			hs.ID = fmt.Sprintf("extra-%d", i+1)
+		}
+		for _, t := range s.Tables {
+			ht := htmlExtraTable{Caption: t.Caption, Head: t.Head}
+			for _, row := range t.Rows {
+				n := htmlMax(len(row), len(t.Head))
+				cells := make([]htmlCell, n)
+				for j := range cells {
+					if j < len(row) {
+						cells[j].Text = row[j]
+					}
+					cells[j].Code = j < len(t.Code) && t.Code[j] && cells[j].Text != ""
+				}
+				ht.Rows = append(ht.Rows, cells)
+			}
+			hs.Tables = append(hs.Tables, ht)
+		}
+		out = append(out, hs)
+	}
+	return out
+}
+
+// htmlSafeID says whether id may be an anchor as it is: not empty, not one
+// of the report's own, letters, digits, '-' and '_' only.
+func htmlSafeID(id string) bool {
+	switch id {
+	case "", "summary", "timelines", "findings", "nodes", "targets", "unknowable", "inputs", "other-failures":
+		return false
+	}
+	if strings.HasPrefix(id, "node-") || strings.HasPrefix(id, "finding-") {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 type htmlFlag struct {

@@ -283,3 +283,69 @@ func TestHTMLNice(t *testing.T) {
 		}
 	}
 }
+
+// The caller's sections come after the tables, in order, escaped, with
+// their tables and notes; without them the report has none.
+func TestWriteHTMLExtraSections(t *testing.T) {
+	r := htmlTestReport()
+	extra := []HTMLSection{{
+		ID:    "tyk-config",
+		Title: "Tyk configuration",
+		Intro: "Read: /etc/tyk/tyk.conf; `TYK_GW_…` variables override these keys.",
+		Tables: []HTMLTable{{
+			Head: []string{"setting", "value", "meaning"},
+			Code: []bool{true},
+			Rows: [][]string{{"proxy_default_timeout", "5", "seconds: the dial and response-header timeout"}, {"max_idle_connections_per_host", "500"}},
+		}, {
+			Caption: "API definitions",
+			Head:    []string{"API", "targets"},
+			Code:    []bool{true, true},
+			Rows:    [][]string{{htmlHostile, "orders.internal:8080"}},
+		}},
+		NotesTitle: "Compared with the logs:",
+		Notes:      []string{"finding #1 (UCT to orders.internal:8080): " + htmlHostile},
+	}, {ID: `x" onclick="y`, Title: "Second"}}
+
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, r, extra...); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	doc := htmlParse(t, buf.Bytes())
+	for _, a := range doc.attrs {
+		if strings.HasPrefix(strings.ToLower(a.Name.Local), "on") {
+			t.Errorf("attribute %s=%q", a.Name.Local, a.Value)
+		}
+	}
+	for _, s := range []string{
+		`<h2 id="tyk-config">Tyk configuration</h2>`,
+		"<p>Read: /etc/tyk/tyk.conf; <code>TYK_GW_…</code> variables override these keys.</p>",
+		"<tr><th>setting</th><th>value</th><th>meaning</th></tr>",
+		"<tr><td><code>proxy_default_timeout</code></td><td>5</td><td>seconds: the dial and response-header timeout</td></tr>",
+		"<tr><td><code>max_idle_connections_per_host</code></td><td>500</td><td></td></tr>", // padded
+		"<h3>API definitions</h3>",
+		"<tr><td><code>&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;</code></td><td><code>orders.internal:8080</code></td></tr>",
+		"<div>Compared with the logs:</div>",
+		"<li>finding #1 (UCT to orders.internal:8080): &lt;script&gt;",
+		`<h2 id="extra-2">Second</h2>`, // an unsafe anchor replaced
+	} {
+		if !strings.Contains(out, s) {
+			t.Errorf("HTML lacks %q", s)
+		}
+	}
+	targets, config, unknowable := strings.Index(out, `id="targets"`), strings.Index(out, `id="tyk-config"`), strings.Index(out, `id="unknowable"`)
+	if !(targets < config && config < unknowable) {
+		t.Errorf("the section is not between the target table (%d) and the unknowables (%d): %d", targets, unknowable, config)
+	}
+	if strings.Count(doc.text, htmlHostile) < 3 {
+		t.Errorf("hostile strings of the section not shown as text")
+	}
+
+	buf.Reset()
+	if err := WriteHTML(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "tyk-config") || strings.Contains(buf.String(), "Compared with the logs") {
+		t.Errorf("a section without one given")
+	}
+}

@@ -153,7 +153,7 @@ func runTriage(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return fail(err)
 	}
 	if o.html != "" {
-		if err := writeHTMLFile(o.html, rep); err != nil {
+		if err := writeHTMLFile(o.html, rep, tyk); err != nil {
 			return fail(err)
 		}
 	}
@@ -201,10 +201,15 @@ func writeReport(w io.Writer, format string, rep *triage.Report, tyk *tykConfig)
 	}
 }
 
-// writeHTMLFile writes the HTML report to name, whole or not at all.
-func writeHTMLFile(name string, rep *triage.Report) error {
+// writeHTMLFile writes the HTML report to name, whole or not at all, with
+// the section on the gateway's configuration when there is one.
+func writeHTMLFile(name string, rep *triage.Report, tyk *tykConfig) error {
+	var extra []triage.HTMLSection
+	if tyk != nil {
+		extra = append(extra, tyk.htmlSection(rep))
+	}
 	var buf bytes.Buffer
-	if err := triage.WriteHTML(&buf, rep); err != nil {
+	if err := triage.WriteHTML(&buf, rep, extra...); err != nil {
 		return err
 	}
 	return os.WriteFile(name, buf.Bytes(), 0o644)

@@ -516,6 +516,43 @@ func (c *tykConfig) writeMarkdown(w io.Writer, rep *triage.Report) error {
 	return err
 }
 
+// htmlSection is the section as the HTML report shows it (after its
+// tables): the settings, the API definitions and the notes; the triage
+// package escapes every string.
+func (c *tykConfig) htmlSection(rep *triage.Report) triage.HTMLSection {
+	r := c.report(rep)
+	s := triage.HTMLSection{
+		ID:         "tyk-config",
+		Title:      "Tyk configuration",
+		Intro:      "Read: " + c.sources() + ". Environment variables `TYK_GW_…` on the gateways override these keys; they are not seen here.",
+		NotesTitle: "Compared with the logs:",
+		Notes:      r.Notes,
+	}
+	if len(r.Settings) > 0 {
+		t := triage.HTMLTable{Caption: "Settings", Head: []string{"setting", "value", "meaning"}, Code: []bool{true}}
+		for _, st := range r.Settings {
+			v := value(st.Value)
+			if st.Default {
+				v += " (default)"
+			}
+			t.Rows = append(t.Rows, []string{st.Key, v, st.Meaning})
+		}
+		s.Tables = append(s.Tables, t)
+	}
+	if len(r.APIs) > 0 {
+		t := triage.HTMLTable{Caption: "API definitions", Head: []string{"API", "name", "targets", "enforced timeouts"}, Code: []bool{true, false, true}}
+		for _, a := range r.APIs {
+			var hs []string
+			for _, h := range a.Hard {
+				hs = append(hs, fmt.Sprintf("%s s on %s %s", num(h.TimeoutS), orDash(h.Method), orDash(h.Path)))
+			}
+			t.Rows = append(t.Rows, []string{a.ID, a.Name, strings.Join(a.Targets, ", "), strings.Join(hs, "; ")})
+		}
+		s.Tables = append(s.Tables, t)
+	}
+	return s
+}
+
 // mdEscape keeps a string from the configuration from breaking a Markdown
 // table or turning into markup.
 func mdEscape(s string) string {

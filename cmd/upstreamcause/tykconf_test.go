@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"encoding/xml"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -169,4 +172,95 @@ func TestHostPorts(t *testing.T) {
 			t.Errorf("hostPorts(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// The HTML report has the configuration section with the values read and
+// the notes, escaped; without --config and --apps it has none.
+func TestTriageHTMLWithConfig(t *testing.T) {
+	dir := t.TempDir()
+	fleet(t, dir, true)
+	conf, apps := writeConf(t)
+	// A timeout above the write timeout (a note), and an API whose id is
+	// markup.
+	b, _ := os.ReadFile(conf)
+	os.WriteFile(conf, bytes.Replace(b, []byte(`"proxy_default_timeout": 5`), []byte(`"proxy_default_timeout": 150`), 1), 0o644)
+	os.WriteFile(filepath.Join(apps, "hostile.json"), []byte(`{"api_id": "<b>x</b>", "name": "a&b", "proxy": {"target_url": "http://legacy.internal:81/"}}`), 0o644)
+
+	html := filepath.Join(t.TempDir(), "report.html")
+	r := runArgs(t, "", "triage", "--config", conf, "--apps", apps, "--html", html, dir)
+	if r.code != 1 {
+		t.Fatalf("exit %d\nstderr: %s", r.code, r.stderr)
+	}
+	out, err := os.ReadFile(html)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wellFormed(t, out)
+	page := string(out)
+	for _, s := range []string{
+		`<h2 id="tyk-config">Tyk configuration</h2>`,
+		"<p>Read: " + conf + ", 3 API definitions in " + apps + ". Environment variables <code>TYK_GW_…</code>",
+		"<tr><td><code>proxy_default_timeout</code></td><td>150</td><td>seconds: the upstream dial timeout and response-header timeout (TYK_GW_PROXYDEFAULTTIMEOUT)</td></tr>",
+		"<tr><td><code>max_idle_connections_per_host</code></td><td>500</td>",
+		"<tr><td><code>http_server_options.write_timeout</code></td><td>60</td>",
+		"<tr><td><code>max_conn_time</code></td><td>0 (default)</td>",
+		"<tr><td><code>(fixed) IdleConnTimeout</code></td><td>90 (default)</td>",
+		"<tr><td><code>orders</code></td><td>orders</td><td><code>orders.internal:8080</code></td><td>3 s on GET /slow</td></tr>",
+		"<tr><td><code>payments</code></td><td>payments</td><td><code>payments.internal:443</code></td><td>7 s on POST /charge</td></tr>",
+		"<tr><td><code>&lt;b&gt;x&lt;/b&gt;</code></td><td>a&amp;b</td><td><code>legacy.internal:81</code></td><td></td></tr>",
+		"<div>Compared with the logs:</div>",
+		"<li>proxy_default_timeout is 150 s but http_server_options.write_timeout is not above it",
+	} {
+		if !strings.Contains(page, s) {
+			t.Errorf("HTML lacks %q", s)
+		}
+	}
+	if strings.Contains(page, "<b>x</b>") || strings.Contains(page, "<script") {
+		t.Errorf("markup from the configuration not escaped, or a script")
+	}
+	// The same notes as the JSON's tyk_config.
+	r = runArgs(t, "", "triage", "--format", "json", "--config", conf, "--apps", apps, dir)
+	rep := decodeReport(t, r.stdout)
+	if rep.TykConfig == nil || len(rep.TykConfig.Notes) == 0 {
+		t.Fatalf("json: no notes: %+v", rep.TykConfig)
+	}
+	for _, n := range rep.TykConfig.Notes {
+		if !strings.Contains(page, "<li>"+escapeHTML(n)+"</li>") {
+			t.Errorf("HTML lacks the note %q", n)
+		}
+	}
+
+	// Without --config and --apps: no section.
+	r = runArgs(t, "", "triage", "--html", html, dir)
+	if r.code != 1 {
+		t.Fatalf("exit %d\nstderr: %s", r.code, r.stderr)
+	}
+	out, _ = os.ReadFile(html)
+	wellFormed(t, out)
+	if bytes.Contains(out, []byte("tyk-config")) || bytes.Contains(out, []byte("Tyk configuration")) {
+		t.Errorf("a configuration section without --config")
+	}
+}
+
+// wellFormed checks that the HTML report is well-formed XML (it is
+// polyglot markup).
+func wellFormed(t *testing.T, b []byte) {
+	t.Helper()
+	d := xml.NewDecoder(bytes.NewReader(b))
+	d.Strict = true
+	for {
+		_, err := d.Token()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			t.Fatalf("HTML report not well-formed: %v", err)
+		}
+	}
+}
+
+func escapeHTML(s string) string {
+	var b bytes.Buffer
+	xml.EscapeText(&b, []byte(s))
+	return b.String()
 }
