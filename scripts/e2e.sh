@@ -36,6 +36,24 @@
 # E2E_BENCH_PROFILE=FILE  with E2E_BENCH=1: write a CPU profile of the
 #                gateway process over the benchmark's timed part to FILE
 #                (go tool pprof FILE; the gateway runs with --httpprofile)
+# E2E_FLEET=1    after the checks, run the fleet (scripts/e2e fleet): three
+#                more gateway processes of the same binary as the nodes
+#                gw-a, gw-b, gw-c of one fleet (their own Redis), with
+#                node-only failures made for real inside the namespace (an
+#                nftables drop of what gw-a's user sends to one upstream
+#                after gw-a restarts; gw-c's own resolver failing for
+#                another), an upstream down and back, and an intermediary's
+#                idle timeout; then "upstreamcause triage" over their logs,
+#                as files and as kubectl --prefix output, must rank and name
+#                each scenario right. E2E_FLEET=only: the fleet alone.
+#                Needs nft (nftables; installed when missing and root)
+# E2E_FLEET_PLUGIN=0  the fleet's APIs without the plugin (Tyk's own logs
+#                only: the 5.12+ flags, or 5.8's proxy-error lines); with
+#                E2E_FLEET=only no PLUGIN_SO is needed
+# E2E_FLEET_REPORT=DIR  copy the fleet's logs and reports (txt, md, json,
+#                html) to DIR, and a screenshot of the HTML report taken
+#                with headless Chromium (installed when missing and root)
+# E2E_FLEET_DURATION  how long the fleet's incident runs (default 40s)
 #
 # The soak and the benchmark run whenever the gateway is up, even when a
 # check failed; the exit status is 1 if any of them failed.
@@ -58,6 +76,19 @@ log() { printf 'e2e: %s\n' "$*" >&2; }
 die() {
 	log "$*"
 	exit 1
+}
+
+# install_cmd CMD PACKAGE: installs the Debian package when CMD is missing
+# (as root with apt-get), else dies naming it.
+install_cmd() {
+	command -v "$1" >/dev/null && return
+	if [[ $EUID -ne 0 ]] || ! command -v apt-get >/dev/null; then
+		die "$1 is needed (apt-get install -y $2)"
+	fi
+	log "installing $2"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null ||
+		{ apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null; } ||
+		die "could not install $2"
 }
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -90,8 +121,12 @@ outer() {
 	esac
 
 	local so=${PLUGIN_SO:-$root/dist/upstreamcause_${version}_linux_${arch}.so}
-	[[ -f $so ]] || die "no plugin at $so (build it for $version, or set PLUGIN_SO)"
-	so=$(cd "$(dirname "$so")" && pwd)/$(basename "$so")
+	if [[ ${E2E_FLEET:-} == only && ${E2E_FLEET_PLUGIN:-1} == 0 ]]; then
+		so= # the fleet without the plugin: none needed
+	else
+		[[ -f $so ]] || die "no plugin at $so (build it for $version, or set PLUGIN_SO)"
+		so=$(cd "$(dirname "$so")" && pwd)/$(basename "$so")
+	fi
 	local noop=${NOOP_SO:-}
 	if [[ -n $noop ]]; then
 		[[ -f $noop ]] || die "NOOP_SO=$noop is not a file"
@@ -112,14 +147,15 @@ outer() {
 	command -v go >/dev/null || die "go is needed to build the helper (scripts/e2e)"
 	command -v unshare >/dev/null || die "unshare (util-linux) is needed"
 	command -v ip >/dev/null || die "ip (iproute2) is needed"
-	if ! command -v redis-server >/dev/null; then
-		if [[ $EUID -ne 0 ]] || ! command -v apt-get >/dev/null; then
-			die "redis-server is needed (apt-get install -y redis-server)"
+	install_cmd redis-server redis-server
+
+	if [[ -n ${E2E_FLEET:-} ]]; then
+		install_cmd nft nftables
+		if [[ -n ${E2E_FLEET_REPORT:-} ]]; then
+			install_cmd chromium chromium
+			mkdir -p "$E2E_FLEET_REPORT"
+			E2E_FLEET_REPORT=$(cd "$E2E_FLEET_REPORT" && pwd)
 		fi
-		log "installing redis-server"
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null ||
-			{ apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; } ||
-			die "could not install redis-server"
 	fi
 
 	trap 'exit 130' INT TERM
@@ -133,6 +169,10 @@ outer() {
 
 	log "building the helper (scripts/e2e)"
 	(cd "$root" && GOWORK=off go build -o "$work/e2e" ./scripts/e2e) || die "building scripts/e2e failed"
+	if [[ -n ${E2E_FLEET:-} ]]; then
+		(cd "$root/cmd/upstreamcause" && GOWORK=off go build -o "$work/upstreamcause" .) || die "building cmd/upstreamcause failed"
+		chmod 755 "$work" # the fleet's gw-a runs as nobody
+	fi
 	if [[ ${E2E_BENCH:-} == 1 ]]; then
 		(cd "$root" && GOWORK=off go test -c -o "$work/e2e-bench.test" ./scripts/e2e) || die "building the benchmark failed"
 	fi
@@ -146,7 +186,7 @@ outer() {
 	# In the background with wait, so that a signal to this shell is acted
 	# on at once: the trap stops the inner run, which stops its processes.
 	local rc=0 child
-	E2E_WORK=$work E2E_VERSION=$version E2E_ARCH=$arch E2E_SO=$so E2E_NOOP_SO=$noop E2E_TEMPLATES=$templates TYK_BIN=$TYK_BIN \
+	E2E_WORK=$work E2E_VERSION=$version E2E_FLEET_REPORT=${E2E_FLEET_REPORT:-} E2E_ARCH=$arch E2E_SO=$so E2E_NOOP_SO=$noop E2E_TEMPLATES=$templates TYK_BIN=$TYK_BIN \
 		"${ns[@]}" -- bash "${BASH_SOURCE[0]}" --inner &
 	child=$!
 	# shellcheck disable=SC2064 # expand $child now
@@ -207,8 +247,10 @@ inner() {
 	# the name the API definitions use as a link to it.
 	local mw=$work/middleware so_name="upstreamcause_${version}_linux_${E2E_ARCH}.so"
 	mkdir -p "$mw"
-	cp "$E2E_SO" "$mw/$so_name"
-	ln -s "$so_name" "$mw/upstreamcause.so"
+	if [[ -n $E2E_SO ]]; then
+		cp "$E2E_SO" "$mw/$so_name"
+		ln -s "$so_name" "$mw/upstreamcause.so"
+	fi
 	local noop_args=()
 	if [[ -n ${E2E_NOOP_SO:-} ]]; then
 		cp "$E2E_NOOP_SO" "$mw/noopplugin_${version}_linux_${E2E_ARCH}.so"
@@ -225,49 +267,63 @@ inner() {
 		printf '<?xml version="1.0" encoding="UTF-8"?>\n<error>{{.Message}}</error>\n' >"$templates/error.xml"
 	fi
 
-	local secret soak_args=() gw_args=()
-	if [[ ${E2E_SOAK:-} == 1 ]]; then
-		soak_args=(-soak)
-	fi
-	if [[ ${E2E_SOAK:-} == 1 || -n ${E2E_BENCH_PROFILE:-} ]]; then
-		gw_args=(--httpprofile) # /debug/pprof on the gateway's port: goroutines, heap, CPU
-	fi
-	secret=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
-	"$work/e2e" config -examples "$root/examples" -dir "$work/gw" -env "$work/upstreams.env" \
-		-plugin "$mw/upstreamcause.so" -templates "$templates" -secret "$secret" \
-		-port "$gw_port" -redis-port "$redis_port" -timeout 2 "${noop_args[@]}" "${soak_args[@]}"
+	local rc=0 gw_pid=
+	if [[ ${E2E_FLEET:-} != only ]]; then
+		local secret soak_args=() gw_args=()
+		if [[ ${E2E_SOAK:-} == 1 ]]; then
+			soak_args=(-soak)
+		fi
+		if [[ ${E2E_SOAK:-} == 1 || -n ${E2E_BENCH_PROFILE:-} ]]; then
+			gw_args=(--httpprofile) # /debug/pprof on the gateway's port: goroutines, heap, CPU
+		fi
+		secret=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+		"$work/e2e" config -examples "$root/examples" -dir "$work/gw" -env "$work/upstreams.env" \
+			-plugin "$mw/upstreamcause.so" -templates "$templates" -secret "$secret" \
+			-port "$gw_port" -redis-port "$redis_port" -timeout 2 "${noop_args[@]}" "${soak_args[@]}"
 
-	# SSL_CERT_FILE: the gateway trusts the upstreams' test CA (only it).
-	(cd "$work/gw" && exec env SSL_CERT_FILE="$work/ca.pem" "$TYK_BIN" start --conf "$work/gw/tyk.conf" "${gw_args[@]}") \
-		>"$work/gateway.log" 2>&1 &
-	pids+=($!)
-	local gw_pid=$!
+		# SSL_CERT_FILE: the gateway trusts the upstreams' test CA (only it).
+		(cd "$work/gw" && exec env SSL_CERT_FILE="$work/ca.pem" "$TYK_BIN" start --conf "$work/gw/tyk.conf" "${gw_args[@]}") \
+			>"$work/gateway.log" 2>&1 &
+		pids+=($!)
+		gw_pid=$!
 
-	local rc=0 verbose=()
-	[[ ${E2E_VERBOSE:-} == 1 ]] && verbose=(-v)
-	"$work/e2e" run -gw "http://127.0.0.1:$gw_port" -secret "$secret" -log "$work/gateway.log" \
-		-redis "127.0.0.1:$redis_port" -env "$work/upstreams.env" -oas "$work/gw/oas" \
-		-version "$version" "${verbose[@]}" &
-	pids+=($!)
-	wait "${pids[-1]}" || rc=$?
-	if [[ ${E2E_SOAK:-} == 1 ]] && kill -0 "$gw_pid" 2>/dev/null; then
-		log "soak: ${E2E_SOAK_N:-50000} concurrent mixed requests"
-		local extra=()
-		# shellcheck disable=SC2206 # words on purpose
-		[[ -n ${E2E_SOAK_ARGS:-} ]] && extra=(${E2E_SOAK_ARGS})
-		"$work/e2e" soak -gw "http://127.0.0.1:$gw_port" -log "$work/gateway.log" -env "$work/upstreams.env" \
-			-pid "$gw_pid" -version "$version" -n "${E2E_SOAK_N:-50000}" -c 64 "${extra[@]}" &
+		local verbose=()
+		[[ ${E2E_VERBOSE:-} == 1 ]] && verbose=(-v)
+		"$work/e2e" run -gw "http://127.0.0.1:$gw_port" -secret "$secret" -log "$work/gateway.log" \
+			-redis "127.0.0.1:$redis_port" -env "$work/upstreams.env" -oas "$work/gw/oas" \
+			-version "$version" "${verbose[@]}" &
+		pids+=($!)
+		wait "${pids[-1]}" || rc=$?
+		if [[ ${E2E_SOAK:-} == 1 ]] && kill -0 "$gw_pid" 2>/dev/null; then
+			log "soak: ${E2E_SOAK_N:-50000} concurrent mixed requests"
+			local extra=()
+			# shellcheck disable=SC2206 # words on purpose
+			[[ -n ${E2E_SOAK_ARGS:-} ]] && extra=(${E2E_SOAK_ARGS})
+			"$work/e2e" soak -gw "http://127.0.0.1:$gw_port" -log "$work/gateway.log" -env "$work/upstreams.env" \
+				-pid "$gw_pid" -version "$version" -n "${E2E_SOAK_N:-50000}" -c 64 "${extra[@]}" &
+			pids+=($!)
+			wait "${pids[-1]}" || rc=1
+		fi
+		if [[ ${E2E_BENCH:-} == 1 ]] && kill -0 "$gw_pid" 2>/dev/null; then
+			log "benchmark: the same API without any plugin and with it, ${E2E_BENCH_N:-20000} requests each"
+			E2E_BENCH_GW="http://127.0.0.1:$gw_port" E2E_BENCH_PID=$gw_pid E2E_BENCH_NOOP=$([[ -n ${E2E_NOOP_SO:-} ]] && echo 1) \
+				E2E_BENCH_PROFILE=${E2E_BENCH_PROFILE:-} \
+				"$work/e2e-bench.test" -test.run '^$' -test.bench RealGateway \
+				-test.benchtime "${E2E_BENCH_N:-20000}x" || rc=1
+		fi
+	fi
+	if [[ -n ${E2E_FLEET:-} ]]; then
+		local fleet_plugin=$mw/upstreamcause.so
+		[[ ${E2E_FLEET_PLUGIN:-1} == 0 ]] && fleet_plugin=
+		log "fleet: three gateway nodes$([[ -z $fleet_plugin ]] && echo ' without the plugin'), ${E2E_FLEET_DURATION:-40s} of traffic and incident"
+		mkdir -p "$work/fleet"
+		"$work/e2e" fleet -tyk "$TYK_BIN" -version "$version" -plugin "$fleet_plugin" -examples "$root/examples" \
+			-templates "$templates" -dir "$work/fleet" -triage "$work/upstreamcause" -redis-port 6380 \
+			-duration "${E2E_FLEET_DURATION:-40s}" -report "${E2E_FLEET_REPORT:-}" &
 		pids+=($!)
 		wait "${pids[-1]}" || rc=1
 	fi
-	if [[ ${E2E_BENCH:-} == 1 ]] && kill -0 "$gw_pid" 2>/dev/null; then
-		log "benchmark: the same API without any plugin and with it, ${E2E_BENCH_N:-20000} requests each"
-		E2E_BENCH_GW="http://127.0.0.1:$gw_port" E2E_BENCH_PID=$gw_pid E2E_BENCH_NOOP=$([[ -n ${E2E_NOOP_SO:-} ]] && echo 1) \
-			E2E_BENCH_PROFILE=${E2E_BENCH_PROFILE:-} \
-			"$work/e2e-bench.test" -test.run '^$' -test.bench RealGateway \
-			-test.benchtime "${E2E_BENCH_N:-20000}x" || rc=1
-	fi
-	if ((rc != 0)); then
+	if ((rc != 0)) && [[ -f $work/gateway.log ]]; then
 		log "gateway log (last 30 lines that are neither access-log nor proxy-error entries):"
 		grep -v -e '"prefix":"access-log"' -e '"prefix":"proxy"' "$work/gateway.log" | tail -n 30 | cut -c1-500 >&2 || true
 	fi

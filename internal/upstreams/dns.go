@@ -71,13 +71,19 @@ func startDNS() (*dnsServer, error) { return startDNSWith(dns.HandlerFunc(answer
 // startDNSWith starts a DNS server answering with handler on 127.0.0.1, on
 // a port free for both UDP and TCP.
 func startDNSWith(handler dns.Handler) (*dnsServer, error) {
+	return startDNSAt(handler, "127.0.0.1:0")
+}
+
+// startDNSAt starts a DNS server answering with handler on addr, UDP and
+// TCP; with port 0, on a port free for both.
+func startDNSAt(handler dns.Handler, addr string) (*dnsServer, error) {
 	var (
 		pc  net.PacketConn
 		ln  net.Listener
 		err error
 	)
 	for try := 0; try < 20; try++ {
-		pc, err = net.ListenPacket("udp4", "127.0.0.1:0")
+		pc, err = net.ListenPacket("udp4", addr)
 		if err != nil {
 			return nil, err
 		}
@@ -87,6 +93,9 @@ func startDNSWith(handler dns.Handler) (*dnsServer, error) {
 		}
 		pc.Close()
 		pc = nil
+		if !strings.HasSuffix(addr, ":0") {
+			break // a fixed port: no other to try
+		}
 	}
 	if pc == nil {
 		return nil, fmt.Errorf("upstreams: no port free for DNS on both UDP and TCP: %w", err)

@@ -243,13 +243,13 @@ type zoneAnswer struct {
 	servFail bool
 }
 
-// Zone is a DNS server on 127.0.0.1 (UDP and TCP on one port) that answers
+// Zone is a DNS server on loopback (UDP and TCP on one port) that answers
 // the names it is given: an A record (other types: an empty NOERROR), or
 // SERVFAIL; every other name NXDOMAIN. Answers can be changed while it runs.
 // Each gateway node of a simulated fleet has its own Zone, as each node has
 // its own resolver.
 type Zone struct {
-	// Addr is "127.0.0.1:PORT".
+	// Addr is "IP:PORT", e.g. "127.0.0.1:40123".
 	Addr string
 
 	mu      sync.Mutex
@@ -257,10 +257,15 @@ type Zone struct {
 	srv     *dnsServer
 }
 
-// StartZone starts an empty Zone.
-func StartZone() (*Zone, error) {
+// StartZone starts an empty Zone on a free port of 127.0.0.1.
+func StartZone() (*Zone, error) { return StartZoneAt("127.0.0.1:0") }
+
+// StartZoneAt starts an empty Zone on addr ("ip:port", UDP and TCP; port 0:
+// a free one), e.g. "127.0.2.3:53" for a resolver that a node's
+// resolv.conf names (resolv.conf names no port).
+func StartZoneAt(addr string) (*Zone, error) {
 	z := &Zone{answers: make(map[string]zoneAnswer)}
-	srv, err := startDNSWith(dns.HandlerFunc(z.answer))
+	srv, err := startDNSAt(dns.HandlerFunc(z.answer), addr)
 	if err != nil {
 		return nil, err
 	}

@@ -22,6 +22,12 @@
 //	    matches every access-log entry to its own request and checks that no
 //	    entry carries another request's failure; reads the gateway's RSS,
 //	    heap and goroutines before and after (see soak.go).
+//	e2e fleet  -tyk BIN -version V -templates DIR -dir DIR -triage BIN [-plugin SO] [-report DIR]
+//	    runs three real gateway processes as the nodes of one fleet with
+//	    node-only failures made for real (an nftables drop for one node's
+//	    user, one node's own resolver), then the triage command over their
+//	    logs, as files and as kubectl --prefix output; checks that each
+//	    scenario is ranked and named right (see fleet.go).
 //
 // All addresses are on loopback; scripts/e2e.sh runs the three inside a
 // network namespace of its own whose resolv.conf names 127.0.0.1.
@@ -46,6 +52,8 @@ func main() {
 		code = run(os.Args[2:])
 	case "soak":
 		code = soak(os.Args[2:])
+	case "fleet":
+		code = fleet(os.Args[2:])
 	default:
 		usage()
 	}
@@ -53,6 +61,6 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: e2e serve|config|run|soak [flags] (scripts/e2e.sh runs it; -h on a subcommand lists its flags)")
+	fmt.Fprintln(os.Stderr, "usage: e2e serve|config|run|soak|fleet [flags] (scripts/e2e.sh runs it; -h on a subcommand lists its flags)")
 	os.Exit(2)
 }
