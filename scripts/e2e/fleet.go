@@ -86,9 +86,11 @@ type fleetService struct {
 	ep   *upstreams.Endpoint
 }
 
-func (s *fleetService) host() string   { return s.Name + ".internal" }
-func (s *fleetService) target() string { return net.JoinHostPort(s.host(), strconv.Itoa(fleetUpstreamPort)) }
-func (s *fleetService) addr() string   { return net.JoinHostPort(s.IP, strconv.Itoa(fleetUpstreamPort)) }
+func (s *fleetService) host() string { return s.Name + ".internal" }
+func (s *fleetService) target() string {
+	return net.JoinHostPort(s.host(), strconv.Itoa(fleetUpstreamPort))
+}
+func (s *fleetService) addr() string { return net.JoinHostPort(s.IP, strconv.Itoa(fleetUpstreamPort)) }
 
 // fleetWant is what the triage report must say of one scenario.
 type fleetWant struct {
@@ -109,8 +111,8 @@ type fleetWant struct {
 
 type fleetFlags struct {
 	tyk, version, plugin, examples, templates, dir, triage, report string
-	redisPort                                                       int
-	duration                                                        time.Duration
+	redisPort                                                      int
+	duration                                                       time.Duration
 }
 
 func fleet(args []string) int {
@@ -382,7 +384,9 @@ func writeFleetNode(f *fleetFlags, n *fleetNode, services []*fleetService) error
 	return nil
 }
 
-func (n *fleetNode) logFile() string { return filepath.Join(filepath.Dir(n.dir), "logs", n.Name+".log") }
+func (n *fleetNode) logFile() string {
+	return filepath.Join(filepath.Dir(n.dir), "logs", n.Name+".log")
+}
 
 // start starts the node's gateway in a mount namespace of its own (its
 // resolv.conf bind-mounted over the system's), as its user, appending to its
