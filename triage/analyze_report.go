@@ -400,7 +400,8 @@ func (x *incident) index() {
 
 // Report runs the rules over the aggregates and returns the Report: the
 // findings ranked (most failed requests first; client disconnects after
-// every other finding, being no fault of the gateway or the upstream), the
+// every other finding, being no fault of the gateway or the upstream; the
+// small ones apart from the others marked Minor, see markMinor), the
 // node × cause and target × cause tables, the timeline, and what the data
 // could not tell. in is the reader's account of its input (Reader.Stats);
 // Nodes, From, To and Used are filled from the Analyzer when in leaves them
@@ -410,14 +411,19 @@ func (a *Analyzer) Report(in Inputs) *Report {
 	r := &Report{SchemaVersion: SchemaVersion, Inputs: in}
 	effs := a.effective()
 	xs := a.incidents(effs)
+	type ranked struct {
+		f        Finding
+		requests int
+	}
+	rs := make([]ranked, 0, len(xs))
 	for _, x := range xs {
 		for _, rl := range rules {
 			rl.apply(x)
 		}
-		r.Findings = append(r.Findings, x.f)
+		rs = append(rs, ranked{x.f, x.requests()})
 	}
-	sort.SliceStable(r.Findings, func(i, j int) bool {
-		fi, fj := &r.Findings[i], &r.Findings[j]
+	sort.SliceStable(rs, func(i, j int) bool {
+		fi, fj := &rs[i].f, &rs[j].f
 		ci, cj := fi.Category == catClient.String(), fj.Category == catClient.String()
 		if ci != cj {
 			return cj
@@ -430,9 +436,13 @@ func (a *Analyzer) Report(in Inputs) *Report {
 		}
 		return fi.Target < fj.Target
 	})
-	for i := range r.Findings {
-		r.Findings[i].Rank = i + 1
+	requests := make([]int, len(rs))
+	for i := range rs {
+		rs[i].f.Rank = i + 1
+		r.Findings = append(r.Findings, rs[i].f)
+		requests[i] = rs[i].requests
 	}
+	markMinor(r.Findings, requests, a.cfg.IncidentGap)
 	if r.Findings == nil {
 		r.Findings = []Finding{}
 	}
@@ -441,6 +451,112 @@ func (a *Analyzer) Report(in Inputs) *Report {
 	a.fillInputs(&r.Inputs)
 	r.Unknowable = a.unknowable(effs, &r.Inputs)
 	return r
+}
+
+// markMinor sets Finding.Minor. A finding without trigger that ended is
+// small when it has at most MinorFailures failed requests, or when they are
+// sparse: at most MinorShare of requests[i], the requests its nodes sent to
+// its target in its span, and no idle or gateway timeout was measured (the
+// fleet's background of client disconnects or of an upstream's 503s, joined
+// into one long finding). A small finding is minor unless it is near one
+// that is not: same target (or an API in common when either target is
+// unknown), a node in common, and times within gap of each other; such a
+// small finding is part of that incident (the first resets of an upstream
+// going down, the clients that gave up on a failing node) and stays in
+// view. requests may be nil (no sparse findings).
+func markMinor(fs []Finding, requests []int, gap time.Duration) {
+	small := func(i int) bool {
+		f := &fs[i]
+		if (f.Trigger.Kind != "" && f.Trigger.Kind != "none") || f.End == nil {
+			return false
+		}
+		if f.Failures <= MinorFailures {
+			return true
+		}
+		return i < len(requests) && float64(f.Failures) <= MinorShare*float64(requests[i]) && f.IdleTimeoutS == nil && f.TimeoutS == nil
+	}
+	isSmall := make([]bool, len(fs))
+	var major []*Finding
+	for i := range fs {
+		fs[i].Minor = false
+		isSmall[i] = small(i)
+		if !isSmall[i] {
+			major = append(major, &fs[i])
+		}
+	}
+	near := func(f, m *Finding) bool {
+		if f.Target != "" && m.Target != "" {
+			if f.Target != m.Target {
+				return false
+			}
+		} else if !anyCommon(f.APIIDs, m.APIIDs) {
+			return false
+		}
+		if !anyCommon(f.Nodes, m.Nodes) {
+			return false
+		}
+		if f.End.Add(gap).Before(m.Onset) {
+			return false
+		}
+		return m.End == nil || !m.End.Add(gap).Before(f.Onset)
+	}
+	for i := range fs {
+		f := &fs[i]
+		if !isSmall[i] {
+			continue
+		}
+		f.Minor = true
+		for _, m := range major {
+			if near(f, m) {
+				f.Minor = false
+				break
+			}
+		}
+	}
+}
+
+// requests counts the requests the incident's nodes sent to its target
+// (else, for a node whose requests name no target, to its APIs) in the
+// minutes from its first to its last failure, failed ones included.
+func (x *incident) requests() int {
+	from, to := unixMinute(x.onset), unixMinute(x.last)
+	count := func(k *keyAgg) int {
+		n := 0
+		if k == nil {
+			return 0
+		}
+		for m := from; m <= to; m++ {
+			n += int(k.at(m).requests)
+		}
+		return n
+	}
+	total := 0
+	for _, name := range x.nodes {
+		nd := x.a.nodes[name]
+		n := 0
+		if x.target != "" {
+			n = count(nd.targets[x.target])
+		}
+		if n == 0 {
+			for _, api := range x.f.APIIDs {
+				n += count(nd.apis[api])
+			}
+		}
+		total += n
+	}
+	return total
+}
+
+// anyCommon says whether the two lists share a string.
+func anyCommon(a, b []string) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x == y {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (a *Analyzer) tables(effs []*eff) (byNode, byTarget []Cell) {

@@ -40,7 +40,9 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 // WriteHTML writes r as one self-contained HTML document: the findings, a
 // timeline per node (failed requests per minute stacked by flag, the request
 // volume behind them, the node's starts, reloads and shutdowns and the
-// findings' onsets marked), and the node × cause and target × cause tables.
+// findings' onsets marked), the minor findings (Finding.Minor) folded into
+// one row per cause of an "Other failures" table, and the node × cause and
+// target × cause tables.
 // The document loads nothing: no script, style sheet, font or image from
 // anywhere, its charts are inline SVG and every string from the logs is
 // escaped. It is also well-formed XML.
@@ -123,6 +125,11 @@ type htmlPage struct {
 	Targets  htmlTable
 	Reasons  []htmlCount
 	Extra    []htmlSection // the caller's sections (WriteHTML's extra)
+	// The minor findings, folded per cause: Findings has the others.
+	Minor         []*minorGroup
+	MinorFailures int
+	MinorFindings int
+	MinorWhy      string
 }
 
 // htmlSection is an HTMLSection as the template shows it.
@@ -276,6 +283,16 @@ func htmlPageOf(r *Report) *htmlPage {
 		p.Flags = append(p.Flags, f)
 	}
 
+	// Minor findings are folded per cause: they get no section of their
+	// own and no onset mark on the timelines (their failures are in the
+	// bars).
+	var major []Finding
+	for _, f := range majorFindings(r) {
+		major = append(major, *f)
+	}
+	p.Minor, p.MinorFailures, p.MinorFindings = minorGroups(r)
+	p.MinorWhy = minorWhy
+
 	ids := map[string]string{} // node → its chart's id
 	t0, t1, ok := htmlSpan(r)
 	if ok {
@@ -284,10 +301,10 @@ func htmlPageOf(r *Report) *htmlPage {
 		for i, tl := range r.Timeline {
 			id := fmt.Sprintf("node-%d", i+1)
 			ids[tl.Node] = id
-			p.Charts = append(p.Charts, htmlChartOf(tl, id, r.Findings, colors, p.Flags, t0, t1, p.Bucket))
+			p.Charts = append(p.Charts, htmlChartOf(tl, id, major, colors, p.Flags, t0, t1, p.Bucket))
 		}
 	}
-	for _, f := range r.Findings {
+	for _, f := range major {
 		hf := htmlFinding{Finding: f}
 		for _, n := range f.Nodes {
 			a := htmlAnchor{Node: n, ID: ids[n]}

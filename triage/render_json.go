@@ -27,7 +27,8 @@ import (
 //	    "healthy_elsewhere": true | false | null, "load_dependent": true | false | null,
 //	    "summary": "one sentence", "actions": ["…"], "evidence": ["…"],
 //	    "causes": [{"flag","detail","failures"}], "node_onsets": [{"node","onset","failures"}],
-//	    "peers": ["ip:port"], "example": "one line"
+//	    "peers": ["ip:port"], "example": "one line",
+//	    "minor": false                     // true: noise the other reports fold per cause, see Finding.Minor
 //	  }],
 //	  "inputs": {"files", "lines", "used", "skipped", "skipped_by_reason", "nodes", "from", "to"},
 //	  "node_cause": [{"row": "gw-b", "flag": "UCT", "failures": 1602}],

@@ -10,7 +10,9 @@ import (
 // WriteMarkdown writes r as GitHub-flavoured Markdown for a ticket: a
 // summary table of the findings, each finding with its evidence, next
 // actions (commands as code) and example line, the node × cause and
-// target × cause tables, and what the data could not tell. Log text is
+// target × cause tables, and what the data could not tell. Minor findings
+// (Finding.Minor) are left out of the summary table and the sections and
+// folded into one row per cause of an "Other failures" table. Log text is
 // put in code spans or blocks, and table cells have their pipes escaped.
 // The only error is w's.
 func WriteMarkdown(w io.Writer, r *Report) error {
@@ -25,13 +27,16 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	}
 	p(".\n\n")
 
+	major := majorFindings(r)
+	groups, minorFailures, minorFindings := minorGroups(r)
 	if len(r.Findings) == 0 {
 		p("No failed requests.\n\n")
+	} else if len(major) == 0 {
+		p("No finding beyond minor ones (below).\n\n")
 	} else {
 		p("| # | cause | target | scope | nodes | failures | onset | end | trigger | step |\n")
 		p("|---|---|---|---|---|---:|---|---|---|---:|\n")
-		for i := range r.Findings {
-			f := &r.Findings[i]
+		for _, f := range major {
 			end := "ongoing"
 			if f.End != nil {
 				end = clock(*f.End)
@@ -39,10 +44,12 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 			p("| %d | %s | %s | %s | %s | %d | %s | %s | %s | %d |\n", f.Rank, mdCode(causeLabel(f)), mdCode(orUnknown(f.Target)),
 				f.Scope, mdCell(strings.Join(f.Nodes, ", ")), f.Failures, clock(f.Onset), end, mdCell(triggerLabel(f.Trigger)), f.GuideStep)
 		}
+		if len(groups) > 0 {
+			p("\nAnd %s in %s: [other failures](#other-failures).\n", plural(minorFailures, "failed request"), plural(minorFindings, "minor finding"))
+		}
 		p("\n")
 	}
-	for i := range r.Findings {
-		f := &r.Findings[i]
+	for _, f := range major {
 		p("### %d. %s on %s\n\n", f.Rank, mdCode(causeLabel(f)), mdCode(orUnknown(f.Target)))
 		p("%s\n\n", mdText(f.Summary))
 		p("- **Guide step %d** (%s); scope %s: %s\n", f.GuideStep, GuideSteps[f.GuideStep], f.Scope, mdText(strings.Join(f.Nodes, ", ")))
@@ -67,6 +74,17 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		if f.Example != "" {
 			p("<details><summary>example line</summary>\n\n%s\n\n</details>\n\n", mdBlock(f.Example))
 		}
+	}
+	if len(groups) > 0 {
+		p("### Other failures\n\n")
+		p("%s in %s (%s), by cause:\n\n", upperFirst(plural(minorFailures, "failed request")), plural(minorFindings, "minor finding"), minorWhy)
+		p("| cause | failures | findings | nodes | targets | first | last | ranks |\n")
+		p("|---|---:|---:|---|---|---|---|---|\n")
+		for _, g := range groups {
+			p("| %s | %d | %d | %s | %s | %s | %s | %s |\n", mdCode(g.Cause()), g.Failures, len(g.Findings), mdCell(strings.Join(g.Nodes, ", ")),
+				mdCode(strings.Join(g.Targets, ", ")), clock(g.From), clock(g.To), g.Ranks())
+		}
+		p("\n")
 	}
 	if len(r.NodeCause) > 0 {
 		p("### Failed requests by node × cause\n\n")

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -126,6 +128,7 @@ func checkSchema(t *testing.T, doc map[string]any) {
 		need(w, f, "peers", strList)
 		need(w, f, "category", isStr)
 		need(w, f, "example", isStr)
+		need(w, f, "minor", isBool)
 		tr, ok := f["trigger"].(map[string]any)
 		if !ok {
 			t.Fatalf("%s: trigger %#v", w, f["trigger"])
@@ -278,6 +281,221 @@ func TestWritersReturnTheWritersError(t *testing.T) {
 	} {
 		if err := w(); err == nil || err.Error() != "disk full" {
 			t.Errorf("%s: error %v, want the writer's", name, err)
+		}
+	}
+}
+
+// scOnce fails the first request of node to up at or after at, with fl:
+// one scattered failure.
+func scOnce(node string, up genUpstream, at time.Time, fl genFailure) genScenario {
+	done := false
+	return genScenario{got: &genGot{}, name: "once", fail: func(n string, u genUpstream, t time.Time) genFailure {
+		if done || n != node || u != up || t.Before(at) {
+			return nil
+		}
+		done = true
+		return fl
+	}}
+}
+
+// findingOf returns the finding whose failures include one of node to
+// target at t.
+func findingOf(r *Report, node, target string, t time.Time) *Finding {
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		if f.Target == target && htmlHas(f.Nodes, node) && !t.Before(f.Onset.Add(-time.Millisecond)) && f.End != nil && !t.After(f.End.Add(time.Millisecond)) {
+			return f
+		}
+	}
+	return nil
+}
+
+// One real incident (inventory.internal down for 20 minutes on every node)
+// among scattered small failures (the fleet's own noise, and 503s and
+// client disconnects injected on other nodes and targets): the incident is
+// rank 1 and in full; the noise is folded into one line per cause, with its
+// counts, in the text, Markdown and HTML reports, and every finding stays
+// in the JSON, the noise marked minor. Two client disconnects on gw-b to
+// inventory just after the incident are part of it and stay in view.
+func TestMinorFindingsFolded(t *testing.T) {
+	incident := scDown(genAt(1, 0, 0), genAt(1, 20, 0))
+	shots := []struct {
+		node string
+		up   genUpstream
+		sc   genScenario
+	}{
+		{"gw-a", upPayments, scOnce("gw-a", upPayments, genAt(0, 10, 0), failUpstream503)},
+		{"gw-c", upPayments, scOnce("gw-c", upPayments, genAt(1, 40, 0), failUpstream503)},
+		{"gw-b", upReports, scOnce("gw-b", upReports, genAt(0, 25, 0), failUpstream503)},
+		{"gw-a", upOrders, scOnce("gw-a", upOrders, genAt(0, 5, 0), failClientGone)},
+		{"gw-c", upOrders, scOnce("gw-c", upOrders, genAt(1, 30, 0), failClientGone)},
+	}
+	near := []genScenario{
+		scOnce("gw-b", upInventory, genAt(1, 22, 0), failClientGone),
+		scOnce("gw-b", upInventory, genAt(1, 22, 30), failClientGone),
+	}
+	scs := []genScenario{incident}
+	for _, s := range shots {
+		scs = append(scs, s.sc)
+	}
+	entries := genFleet(51, 2*time.Hour, append(scs, near...)...)
+	r := analyzeAll(entries, Config{})
+
+	// The ground truth: failed requests per flag, from the entries.
+	failed := map[string]int{}
+	total := 0
+	for _, e := range entries {
+		if e.Kind == KindAccess && e.Flag != "" {
+			failed[e.Flag]++
+			total++
+		}
+	}
+
+	// The incident is rank 1, not minor; the scattered failures are in
+	// minor findings; the disconnects after the incident are not.
+	f1 := &r.Findings[0]
+	checkFinding(t, f1, fWant{got: incident.got, scope: "all_nodes", target: upInventory.target, flag: "UCF", category: "connect", hasCauses: []string{"URR"}})
+	if f1.Minor {
+		t.Errorf("the incident is minor")
+	}
+	for _, s := range shots {
+		if s.sc.got.n != 1 {
+			t.Fatalf("%s → %s: %d failures injected, want 1", s.node, s.up.target, s.sc.got.n)
+		}
+		f := findingOf(r, s.node, s.up.target, s.sc.got.first)
+		if f == nil || !f.Minor {
+			t.Errorf("the failure of %s to %s at %s: finding %+v, want a minor one", s.node, s.up.target, clock(s.sc.got.first), f)
+		}
+	}
+	cdc := findingOf(r, "gw-b", upInventory.target, near[0].got.first)
+	if cdc == nil || cdc.Minor || cdc.Flag != "CDC" || cdc.Failures != 2 {
+		t.Errorf("the disconnects after the incident: %+v, want a finding of 2 that is not minor", cdc)
+	}
+
+	// Every failure is in a finding; the minor ones sum up per flag.
+	minor := map[string]int{}
+	major := map[string]int{}
+	minorFindings, minorFailures, sum := 0, 0, 0
+	for _, f := range r.Findings {
+		sum += f.Failures
+		for _, c := range f.Causes {
+			if f.Minor {
+				minor[c.Flag] += c.Failures
+			} else {
+				major[c.Flag] += c.Failures
+			}
+		}
+		if f.Minor {
+			minorFindings++
+			minorFailures += f.Failures
+		}
+	}
+	if sum != total {
+		t.Errorf("findings hold %d failures, the entries %d", sum, total)
+	}
+	for flag, n := range failed {
+		if minor[flag]+major[flag] != n {
+			t.Errorf("%s: %d minor + %d not, %d in the entries", flag, minor[flag], major[flag], n)
+		}
+	}
+	// No 503 is near the incident: all are minor; so are the disconnects
+	// to orders, joined or not.
+	if minor["URS"] != failed["URS"] || failed["URS"] < 3 || minor["CDC"] != failed["CDC"]-2 || minor["CDC"] < 2 {
+		t.Errorf("minor URS %d, CDC %d; entries URS %d, CDC %d", minor["URS"], minor["CDC"], failed["URS"], failed["CDC"])
+	}
+
+	// JSON: every finding, with its minor key.
+	var buf bytes.Buffer
+	if err := WriteJSON(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Findings []map[string]any `json:"findings"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range doc.Findings {
+		if f["minor"] == true {
+			n++
+		}
+	}
+	if len(doc.Findings) != len(r.Findings) || n != minorFindings || n < len(shots)-1 {
+		t.Errorf("JSON: %d findings (%d minor), want %d (%d minor)", len(doc.Findings), n, len(r.Findings), minorFindings)
+	}
+
+	// Text: the incident in full, the minor findings folded per cause.
+	buf.Reset()
+	if err := WriteText(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if !strings.HasPrefix(out[strings.Index(out, "\n\n")+2:], "#1  UCF connection_refused  inventory.internal:8080  all_nodes: gw-a, gw-b, gw-c") ||
+		!strings.Contains(out, f1.Summary) || !strings.Contains(out, f1.Actions[0]) {
+		t.Errorf("text: the incident is not first and in full:\n%s", out)
+	}
+	if !strings.Contains(out, cdc.Summary) {
+		t.Errorf("text: the disconnects after the incident not in full")
+	}
+	head := fmt.Sprintf("Other failures: %d failed requests in %d minor findings (%s), by cause:", minorFailures, minorFindings, minorWhy)
+	if !strings.Contains(out, head) {
+		t.Errorf("text lacks %q:\n%s", head, out)
+	}
+	for _, f := range r.Findings {
+		if f.Minor && strings.Contains(out, f.Summary) {
+			t.Errorf("text: minor finding #%d in full", f.Rank)
+		}
+	}
+	for _, flag := range []string{"URS", "CDC"} {
+		m := regexp.MustCompile(`(?m)^  ` + flag + ` \S+\s+(\d+) failures? in (\d+) findings?\s+on `).FindStringSubmatch(out)
+		if m == nil || m[1] != itoa(minor[flag]) {
+			t.Errorf("text: the %s line %q, want its %d failures", flag, m, minor[flag])
+		}
+	}
+
+	// Markdown: the same.
+	buf.Reset()
+	if err := WriteMarkdown(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	out = buf.String()
+	if !strings.Contains(out, "### 1. `UCF connection_refused` on `inventory.internal:8080`") || !strings.Contains(out, "### Other failures") ||
+		!strings.Contains(out, fmt.Sprintf("| `URS upstream_response_5xx` | %d |", minor["URS"])) {
+		t.Errorf("markdown: the incident or the other failures missing:\n%s", out)
+	}
+	for _, f := range r.Findings {
+		if has := strings.Contains(out, fmt.Sprintf("\n### %d. ", f.Rank)); has == f.Minor {
+			t.Errorf("markdown: finding #%d (minor %v) in full: %v", f.Rank, f.Minor, has)
+		}
+	}
+
+	// HTML: the incident's section and onset marks; the minor findings in
+	// the other failures' table and list only.
+	buf.Reset()
+	if err := WriteHTML(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	hdoc := htmlParse(t, buf.Bytes())
+	for _, f := range r.Findings {
+		if has := strings.Contains(page, fmt.Sprintf(`id="finding-%d"`, f.Rank)); has == f.Minor {
+			t.Errorf("html: finding #%d (minor %v) has a section: %v", f.Rank, f.Minor, has)
+		}
+		if f.Minor && !strings.Contains(hdoc.text, fmt.Sprintf("#%d %s: %s", f.Rank, f.Flag, f.Summary)) {
+			t.Errorf("html: minor finding #%d not listed", f.Rank)
+		}
+	}
+	if !strings.Contains(hdoc.text, fmt.Sprintf("%d failed requests in %d minor findings", minorFailures, minorFindings)) ||
+		!strings.Contains(page, fmt.Sprintf("<tr><td><code>URS</code> upstream_response_5xx</td><td class=\"n\">%d</td>", minor["URS"])) {
+		t.Errorf("html: the other failures' counts missing")
+	}
+	for _, c := range htmlPageOf(r).Charts {
+		for _, o := range c.Onsets {
+			rank, _ := strconv.Atoi(strings.TrimPrefix(o.Label, "#"))
+			if r.Findings[rank-1].Minor {
+				t.Errorf("html: %s's timeline marks minor finding %s", c.Node, o.Label)
+			}
 		}
 	}
 }

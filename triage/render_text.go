@@ -10,16 +10,18 @@ import (
 	"text/tabwriter"
 )
 
-// TextTopFindings is how many findings WriteText writes in full; the
-// others get one line each.
+// TextTopFindings is how many findings that are not minor WriteText writes
+// in full; the further ones get one line each.
 const TextTopFindings = 5
 
 // WriteText writes r for a terminal: a header saying what was read, the top
 // findings in full (rank, cause, target, scope and nodes, failures, onset
 // and end, trigger, guide step, the summary, evidence, next actions and an
-// example line), one line for each further finding, the node × cause and
-// target × cause tables, and what the data could not tell. Plain text, no
-// colours, lines not wrapped. The only error is w's.
+// example line), one line for each further finding, the minor findings
+// (Finding.Minor) folded into one "other failures" line per cause (their
+// failures, findings, nodes, targets, time span and ranks), the node ×
+// cause and target × cause tables, and what the data could not tell. Plain
+// text, no colours, lines not wrapped. The only error is w's.
 func WriteText(w io.Writer, r *Report) error {
 	bw := bufio.NewWriter(w)
 	p := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
@@ -31,11 +33,13 @@ func WriteText(w io.Writer, r *Report) error {
 	}
 	p("\n\n")
 
+	major := majorFindings(r)
 	if len(r.Findings) == 0 {
 		p("No failed requests.\n\n")
+	} else if len(major) == 0 {
+		p("No finding beyond minor ones (below).\n\n")
 	}
-	for i := range r.Findings {
-		f := &r.Findings[i]
+	for i, f := range major {
 		if i >= TextTopFindings {
 			if i == TextTopFindings {
 				p("Further findings:\n")
@@ -70,7 +74,17 @@ func WriteText(w io.Writer, r *Report) error {
 		}
 		p("\n")
 	}
-	if len(r.Findings) > TextTopFindings {
+	if len(major) > TextTopFindings {
+		p("\n")
+	}
+	if groups, failures, findings := minorGroups(r); len(groups) > 0 {
+		p("Other failures: %s in %s (%s), by cause:\n", plural(failures, "failed request"), plural(findings, "minor finding"), minorWhy)
+		tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
+		for _, g := range groups {
+			fmt.Fprintf(tw, "  %s\t%s in %s\ton %s\tto %s\t%s – %s\t(%s)\n", g.Cause(), plural(g.Failures, "failure"), plural(len(g.Findings), "finding"),
+				strings.Join(g.Nodes, ", "), strings.Join(g.Targets, ", "), clock(g.From), clock(g.To), g.Ranks())
+		}
+		tw.Flush()
 		p("\n")
 	}
 

@@ -96,7 +96,29 @@ type Finding struct {
 	// Evidence are the facts the conclusion rests on, one short sentence
 	// each (counts, time ranges, the other nodes' successes, the clusters).
 	Evidence []string `json:"evidence"`
+	// Minor says the finding is noise beside the others: no trigger,
+	// ended before the end of the logs (End not nil), few failures (at
+	// most MinorFailures, or at most MinorShare of the requests its nodes
+	// sent to its target in its span, with no idle or gateway timeout
+	// measured), and apart from every finding that is not minor (none of
+	// them has the same target, or an API in common when a target is
+	// unknown, on a node in common, within Config.IncidentGap of its
+	// time). The text, Markdown and HTML reports fold minor findings into
+	// one "other failures" line per cause; the JSON keeps every finding,
+	// ranked among the others.
+	Minor bool `json:"minor"`
 }
+
+// MinorFailures is the most failed requests a finding may have to be minor
+// on its count alone (see Finding.Minor): a few client disconnects, an
+// upstream's occasional 503.
+const MinorFailures = 5
+
+// MinorShare is the largest share of its requests (failed requests over
+// the requests of its nodes to its target from its onset to its end) a
+// finding with more than MinorFailures failures may fail and still be
+// minor (see Finding.Minor): a fleet's background rate of failures, 0.5 %.
+const MinorShare = 0.005
 
 // CauseCount is the failures of one flag and detail.
 type CauseCount struct {

@@ -85,3 +85,54 @@ func TestRuleClientDisconnectRanksLast(t *testing.T) {
 		t.Errorf("client disconnects: %d failures, summary %q", cdc.Failures, cdc.Summary)
 	}
 }
+
+// markMinor: small (few failures, or a tiny share of the requests),
+// untriggered, ended and apart from the others; a small finding on a node
+// and target of a larger one, near it in time, stays.
+func TestMarkMinor(t *testing.T) {
+	at := func(min int) time.Time { return genAt(0, min, 0) }
+	end := func(min int) *time.Time { e := at(min); return &e }
+	none, restart := Trigger{Kind: "none"}, Trigger{Kind: "node_restart", Node: "gw-b", Time: end(49)}
+	fs := []Finding{
+		{Failures: 700, Target: "orders:80", Nodes: []string{"gw-b"}, Onset: at(50), End: end(70), Trigger: restart},    // the incident
+		{Failures: 5, Target: "users:80", Nodes: []string{"gw-a"}, Onset: at(10), End: end(10), Trigger: none},          // minor
+		{Failures: 6, Target: "pay:443", Nodes: []string{"gw-a"}, Onset: at(20), End: end(21), Trigger: none},           // too many
+		{Failures: 2, Target: "pay:443", Nodes: []string{"gw-c"}, Onset: at(30), End: end(30), Trigger: restart},        // a trigger
+		{Failures: 3, Target: "pay:443", Nodes: []string{"gw-c"}, Onset: at(100), End: nil, Trigger: none},              // still failing
+		{Failures: 2, Target: "orders:80", Nodes: []string{"gw-b"}, Onset: at(80), End: end(80), Trigger: none},         // 10 min after the incident, on its node
+		{Failures: 2, Target: "orders:80", Nodes: []string{"gw-a"}, Onset: at(80), End: end(80), Trigger: none},         // on another node: minor
+		{Failures: 2, Target: "orders:80", Nodes: []string{"gw-b", "gw-c"}, Onset: at(90), End: end(90), Trigger: none}, // 20 min after: minor
+		{Failures: 1, Nodes: []string{"gw-b"}, APIIDs: []string{"orders"}, Onset: at(60), End: end(60), Trigger: none},  // no target, another API: minor
+	}
+	fs[0].APIIDs = []string{"orders-v2"}
+	fs = append(fs,
+		Finding{Failures: 1, Nodes: []string{"gw-b"}, APIIDs: []string{"orders-v2"}, Onset: at(45), End: end(45), Trigger: none},      // no target, its API: stays
+		Finding{Failures: 2, Target: "pay:443", Nodes: []string{"gw-a", "gw-c"}, Onset: at(33), End: end(34), Trigger: none},          // 12 min after the 6 failures on gw-a: stays
+		Finding{Failures: 2, Target: "pay:443", Nodes: []string{"gw-a"}, Onset: at(40), End: end(41), Trigger: none, Category: "dns"}) // 19 min after: minor
+	want := []bool{false, true, false, false, false, false, true, true, true, false, false, true}
+
+	// Sparse: more failures, but at most MinorShare of the requests, and no
+	// measured timeout.
+	sparse := func(target string, idle *float64) Finding {
+		return Finding{Failures: 19, Target: target, Nodes: []string{"gw-a", "gw-c"}, Onset: at(5), End: end(95), Trigger: none, IdleTimeoutS: idle}
+	}
+	fs = append(fs, sparse("cdn1:80", nil), sparse("cdn2:80", nil), sparse("cdn3:80", ptrTo(4.0)), sparse("cdn4:80", nil))
+	want = append(want, true, false, false, false)
+	requests := make([]int, len(fs)-1) // the last: requests unknown
+	n := len(fs)
+	requests[n-4], requests[n-3], requests[n-2] = 11000, 1000, 11000 // 0.17 %, 1.9 %, 0.17 % with an idle timeout
+	markMinor(fs, requests, 15*time.Minute)
+	for i, f := range fs {
+		if f.Minor != want[i] {
+			t.Errorf("finding %d (%d failures on %v to %q at %s): minor %v, want %v", i, f.Failures, f.Nodes, f.Target, f.Onset.Format("15:04"), f.Minor, want[i])
+		}
+	}
+
+	// Without requests, the count alone: MinorFailures is the largest.
+	fs = []Finding{{Failures: MinorFailures, Target: "a:80", Nodes: []string{"gw-a"}, Onset: at(1), End: end(2)},
+		{Failures: MinorFailures + 1, Target: "b:80", Nodes: []string{"gw-a"}, Onset: at(1), End: end(2)}}
+	markMinor(fs, nil, 15*time.Minute)
+	if !fs[0].Minor || fs[1].Minor {
+		t.Errorf("%d failures: minor %v; %d failures: minor %v", fs[0].Failures, fs[0].Minor, fs[1].Failures, fs[1].Minor)
+	}
+}
