@@ -9,7 +9,14 @@ import "bytes"
 // ReasonTruncated when the line ends inside the object, ReasonGarbage for
 // any other syntax error.
 //
-// It is the hot path of the reader: one pass, no allocation.
+// It is the hot path of the reader: one pass, no allocation. It is our
+// own code, not a library's, for speed: with github.com/valyala/fastjson
+// (v1.6.10, a reused Parser and Object.Visit: the fastest well-kept
+// library that checks the syntax and allocates nothing), the whole
+// triage pass over a generated 1 GiB log ran at 324–363 MB/s against
+// 526–577 MB/s with this scanner, measured side by side, i.e. 6–9× the
+// jq pipeline an operator would type instead where 10× is required
+// (BenchmarkTriageThroughput in cmd/upstreamcause).
 func scanJSON(b []byte, f *fields) string {
 	n := len(b)
 	i := skipWS(b, 0)

@@ -109,7 +109,7 @@ func Write(w io.Writer, o Options) (int64, error) {
 	}
 	for seq := 0; n < o.Bytes; seq++ {
 		at = at.Add(o.Step)
-		ts := at.Format(time.RFC3339Nano)
+		ts := at.Format(time.RFC3339)
 		node := nodes[rnd.Intn(len(nodes))]
 		a := apis[rnd.Intn(len(apis))]
 		switch r := rnd.Intn(10000); {
