@@ -331,9 +331,19 @@ func (r *Reader) Stats() Inputs {
 	for k, v := range r.stats.Reasons {
 		s.Reasons[k] = v
 	}
+	// The nodes as MergeNodes leaves them: a stream that turned out to be
+	// a gateway_node (NodeAliases) is that node, not a node of its own.
+	aliases := r.NodeAliases()
+	seen := make(map[string]bool, len(r.nodes))
 	s.Nodes = make([]string, 0, len(r.nodes))
 	for n := range r.nodes {
-		s.Nodes = append(s.Nodes, n)
+		if to, ok := aliases[n]; ok {
+			n = to
+		}
+		if !seen[n] {
+			seen[n] = true
+			s.Nodes = append(s.Nodes, n)
+		}
 	}
 	sort.Strings(s.Nodes)
 	if !r.from.IsZero() {
