@@ -409,8 +409,28 @@ func ruleTimeout(x *incident) {
 		return
 	}
 	a := x.a
-	x.f.GuideStep = 5
 	x.f.TimeoutS = nil
+	if x.f.Scope != "all_nodes" && len(x.healthyOn) > 0 {
+		// Timeouts on some nodes while others are served by the same
+		// target: the node's path, not a timeout setting. Without the
+		// plugin, Tyk 5.12+ flags a connect that never completes (a
+		// dropped SYN) URT context_deadline_exceeded (seen on 5.14.0 in
+		// scripts/e2e fleet); the plugin would say UCT.
+		host, port := x.hostPort()
+		nodes := list(x.nodes)
+		x.f.GuideStep = 3
+		x.summary("Requests to %s time out on %s (%d %s) while %s are served by it: %s's network path to the upstream (routes, security group, firewall) is the likely fault, not a timeout setting",
+			x.target, nodes, x.f.Failures, x.f.Detail, list(x.healthyOn), nodes)
+		for _, n := range x.nodes {
+			x.act("On %s: `nc -vz -w 3 %s %s` and `curl -v %s` (the same from %s succeeds): a connect that hangs is a dropped path", n, host, port, x.url(), x.healthyOn[0])
+		}
+		x.act("Compare %s with %s: security group / network ACL egress to %s:%s, the subnet's routes, the host firewall (`iptables -S`, `nft list ruleset`)", nodes, x.healthyOn[0], host, port)
+		if x.f.Trigger.Kind == "node_restart" {
+			x.act("%s restarted at %s just before: compare its new placement and configuration with %s's", x.f.Trigger.Node, clock(*x.f.Trigger.Time), x.healthyOn[0])
+		}
+		return
+	}
+	x.f.GuideStep = 5
 	pdt := float64(tykDefaultProxyTimeoutS)
 	pdtWords := "Tyk's default proxy_default_timeout (30 s)"
 	if a.cfg.Tyk.Known && a.cfg.Tyk.ProxyDefaultTimeoutS > 0 {

@@ -136,3 +136,30 @@ func TestMarkMinor(t *testing.T) {
 		t.Errorf("%d failures: minor %v; %d failures: minor %v", fs[0].Failures, fs[0].Minor, fs[1].Failures, fs[1].Minor)
 	}
 }
+
+// Without the plugin, Tyk 5.12+ flags a connect that never completes URT
+// context_deadline_exceeded (seen on 5.14.0 in scripts/e2e fleet): on one
+// node while the others are served by the same target, the finding points
+// at that node's network path (step 3), not at a timeout setting (step 5).
+func TestRuleNodeOnlyTimeoutIsThePath(t *testing.T) {
+	sc := scBlackhole(genAt(1, 0, 0), genAt(1, 40, 0))
+	inner := sc.fail
+	sc.fail = func(node string, up genUpstream, t time.Time) genFailure {
+		if inner(node, up, t) == nil {
+			return nil
+		}
+		return func(e *Entry, rng *rand.Rand) {
+			e.Status, e.Flag, e.Detail, e.Phase, e.Source = 504, classify.FlagURT, classify.DetailContextDeadlineExceeded, "", "gateway"
+			e.Error = "context deadline exceeded"
+			e.Total = 2000
+		}
+	}
+	r := analyzeAll(genFleet(33, 2*time.Hour, sc), Config{})
+	f := &r.Findings[0]
+	checkFinding(t, f, fWant{got: sc.got, scope: "single_node", nodes: []string{"gw-b"}, target: upOrders.target, flag: classify.FlagURT,
+		category: "timeout", step: 3, trigger: "node_restart", trigNode: "gw-b",
+		inActions: []string{"`nc -vz -w 3 orders.internal 8080`", "nft list ruleset"}})
+	if !containsAll(f.Summary, "network path", "gw-a") {
+		t.Errorf("summary %q", f.Summary)
+	}
+}

@@ -746,9 +746,14 @@ func judgeFleet(rep *fleetReport, wants []fleetWant, nodes []string, plugin bool
 			continue
 		}
 		target := net.JoinHostPort(w.Service+".internal", strconv.Itoa(fleetUpstreamPort))
+		flags := []string{w.Flag}
+		if !plugin && w.Flag == "UCT" {
+			// Tyk 5.12+'s own flag for a dropped connect
+			flags = append(flags, "URT")
+		}
 		var f *fleetFinding
 		for i := range rep.Findings {
-			if rep.Findings[i].Target == target && rep.Findings[i].Flag == w.Flag {
+			if rep.Findings[i].Target == target && contains(flags, rep.Findings[i].Flag) {
 				f = &rep.Findings[i]
 				break
 			}
