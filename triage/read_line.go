@@ -484,9 +484,15 @@ func (s *Source) problem(kind Kind, msg []byte, e *Entry) {
 	e.Flag, e.Detail = r.Flag, r.Detail
 	e.Phase, e.Source = r.Phase.String(), r.Source.String()
 	e.Intermediary = r.Intermediary
+	// The target is the API's upstream host:port as the gateway named it
+	// (server_name, outreq.Host: "orders.internal:8080"), as the plugin's
+	// entries name it; the address the error text names (the dialled IP)
+	// is the peer. Without server_name, the error's address.
 	host, peer := errorAddress(text)
-	if len(host) == 0 && s.f.ok(fServerName) {
-		host = s.text(fServerName, maxShort)
+	if s.f.ok(fServerName) {
+		if sn := s.text(fServerName, maxShort); len(sn) > 0 {
+			host = sn
+		}
 	}
 	e.Target = s.intern.str(host)
 	e.Peer = s.intern.str(peer)
@@ -638,7 +644,7 @@ func errorAddress(text []byte) (target, peer []byte) {
 		if j := bytes.Index(addr, []byte("->")); j >= 0 {
 			addr = addr[j+2:]
 		}
-		if hasPort(addr) {
+		if hasPort(addr) && bytes.IndexByte(addr, ' ') < 0 { // not "lookup NAME on SERVER:53"
 			return addr, addr
 		}
 	}

@@ -711,3 +711,27 @@ func TestLineAndStdinOption(t *testing.T) {
 		t.Fatalf("Line() = %q, want the line as read", got)
 	}
 }
+
+// A 5.8 proxy-error line's target is the API's upstream as the gateway
+// named it (server_name), the dialled address its peer; a resolver's
+// address in "lookup NAME on SERVER:53" is neither (lines as real Tyk
+// 5.8.15 wrote them in scripts/e2e fleet).
+func TestProxyErrorTarget(t *testing.T) {
+	for _, c := range []struct{ line, target, peer string }{
+		{`{"api_id":"fleet-orders","level":"error","msg":"http: proxy error: dial tcp 127.0.1.1:8080: i/o timeout","prefix":"proxy","server_name":"orders.internal:8080","time":"2026-12-02T00:53:03Z"}`,
+			"orders.internal:8080", "127.0.1.1:8080"},
+		{`{"api_id":"fleet-inventory","level":"error","msg":"http: proxy error: dial tcp: lookup inventory.internal on 127.0.2.3:53: server misbehaving","prefix":"proxy","server_name":"inventory.internal:8080","time":"2026-12-02T00:53:13Z"}`,
+			"inventory.internal:8080", ""},
+		{`{"level":"error","msg":"http: proxy error: dial tcp: lookup inventory.internal on 127.0.2.3:53: server misbehaving","prefix":"proxy","time":"2026-12-02T00:53:13Z"}`,
+			"inventory.internal", ""},
+	} {
+		var src Source
+		var e Entry
+		if ok, reason := ParseLine([]byte(c.line), &src, &e); !ok {
+			t.Fatalf("ParseLine: not used (%q): %s", reason, c.line)
+		}
+		if e.Target != c.target || e.Peer != c.peer {
+			t.Errorf("target %q peer %q, want %q %q: %s", e.Target, e.Peer, c.target, c.peer, c.line)
+		}
+	}
+}
