@@ -42,6 +42,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -259,7 +260,7 @@ func runFleet(f *fleetFlags) ([]fleetWant, []string, error) {
 	at(0.2)
 	log("fleet: gw-a restarts and comes back with its packets to orders.internal dropped (nftables, meta skuid %d)", fleetUID)
 	a := nodes[0]
-	lb.setUp(a, false)
+	a.setUp(false) // drained before its SIGTERM
 	a.stop()
 	if err := nftDrop(fleetUID, byName["orders"].IP, fleetUpstreamPort); err != nil {
 		stepErr = err
@@ -268,7 +269,6 @@ func runFleet(f *fleetFlags) ([]fleetWant, []string, error) {
 	if err := a.start(f); err != nil && stepErr == nil {
 		stepErr = err
 	}
-	lb.setUp(a, true)
 	wants = append(wants, fleetWant{Service: "orders", Flag: "UCT", Scope: "single_node", Nodes: []string{"gw-a"},
 		GuideStep: 3, Trigger: "node_restart", Began: restart, TriggerTime: restart, MaxLag: 8 * time.Second})
 
@@ -421,34 +421,30 @@ func (n *fleetNode) start(f *fleetFlags) error {
 	n.cmd, n.done = cmd, done
 	n.mu.Unlock()
 	hello := fmt.Sprintf("http://127.0.0.1:%d/hello", n.Port)
-	for _, path := range []string{"/orders/"} {
-		err = waitFor(60*time.Second, func() error {
-			select {
-			case <-done:
-				return fmt.Errorf("exited: %s", cmd.ProcessState)
-			default:
-			}
-			if err := expectStatus(http.DefaultClient, http.MethodGet, hello, "", nil, http.StatusOK); err != nil {
-				return err
-			}
-			// the APIs are loaded: a request reaches a listen path
-			resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d%s", n.Port, path))
-			if err != nil {
-				return err
-			}
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusNotFound {
-				return fmt.Errorf("%s not loaded yet", path)
-			}
-			return nil
-		})
-	}
+	err = waitFor(60*time.Second, func() error {
+		select {
+		case <-done:
+			return fmt.Errorf("exited: %s", cmd.ProcessState)
+		default:
+		}
+		if err := expectStatus(http.DefaultClient, http.MethodGet, hello, "", nil, http.StatusOK); err != nil {
+			return err
+		}
+		// the APIs are loaded: a request reaches a listen path
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/orders/", n.Port))
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusNotFound {
+			return errors.New("the APIs are not loaded yet")
+		}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("%s did not come up: %w (see %s)", n.Name, err, n.logFile())
 	}
-	n.mu.Lock()
-	n.up = true
-	n.mu.Unlock()
+	n.setUp(true)
 	return nil
 }
 
@@ -495,19 +491,12 @@ func nftDrop(uid int, ip string, port int) error {
 type fleetLB struct {
 	nodes      []*fleetNode
 	client     *http.Client
-	sent       counter
-	unanswered counter
+	sent       atomic.Int64
+	unanswered atomic.Int64
 }
 
-type counter struct {
-	mu sync.Mutex
-	n  int
-}
-
-func (c *counter) add()      { c.mu.Lock(); c.n++; c.mu.Unlock() }
-func (c *counter) Load() int { c.mu.Lock(); defer c.mu.Unlock(); return c.n }
-
-func (lb *fleetLB) setUp(n *fleetNode, up bool) {
+// setUp says whether the load balancer sends the node traffic.
+func (n *fleetNode) setUp(up bool) {
 	n.mu.Lock()
 	n.up = up
 	n.mu.Unlock()
@@ -546,10 +535,10 @@ func (lb *fleetLB) drive(ctx context.Context, svc string, every time.Duration, m
 				body = strings.NewReader(`{"invoice":"fleet"}`)
 			}
 			req, _ := http.NewRequest(method, fmt.Sprintf("http://127.0.0.1:%d/%s/", n.Port, svc), body)
-			lb.sent.add()
+			lb.sent.Add(1)
 			resp, err := lb.client.Do(req)
 			if err != nil {
-				lb.unanswered.add()
+				lb.unanswered.Add(1)
 				return
 			}
 			io.Copy(io.Discard, resp.Body)
