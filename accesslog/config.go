@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/upstreamcause/tyk-upstream-cause/classify"
 )
 
 // Config is what can be set. The zero value is not valid; start from
@@ -71,11 +73,54 @@ type Config struct {
 	// their state from one an earlier request on another API left behind.
 	// Not read from the environment.
 	APIIDOf func(context.Context) string
+
+	// ProxyStatus adds an RFC 9209 Proxy-Status header to the gateway's
+	// error response when the upstream round trip failed:
+	// "tyk; error=connection_timeout" (the name is ProxyStatusName, the
+	// error type classify.Result.Type). With the response hook wired, an
+	// upstream or intermediary 5xx the gateway passes through gets
+	// "tyk; received-status=503" appended to the Proxy-Status the response
+	// already has. Nothing is added on success. Default false.
+	ProxyStatus bool
+
+	// ProxyStatusName is the member name of the Proxy-Status entries: an
+	// RFC 8941 token. Default "tyk".
+	ProxyStatusName string
+
+	// ProxyStatusDetails adds details="<error text>" to the Proxy-Status
+	// error entry (sanitised, at most 256 bytes). The text can name internal
+	// host names and addresses: it goes to the client. Default false.
+	ProxyStatusDetails bool
+
+	// Probe, when not nil, is told of every round-trip failure (on the
+	// request goroutine, from inside the log hook) and asked for the
+	// latest verdict of a failed request's target, written as
+	// upstream_probe and upstream_probe_age_s. Not read from the
+	// environment: the plugin builds it from package probe's settings.
+	Probe Prober
+}
+
+// Prober is the connectivity check the hook reports failures to (package
+// probe's Prober, through the plugin's adapter). Both methods are called
+// on request goroutines from inside the gateway's log hook: they must not
+// block, log or panic (a panic is recovered and counted).
+type Prober interface {
+	// Failed reports that a round trip to target ("host:port") failed as
+	// r says; tls is true when the target speaks TLS (the failure was in
+	// the TLS phase, a handshake had started, or the port is 443). It
+	// decides itself whether to probe.
+	Failed(target string, tls bool, r classify.Result)
+
+	// Latest returns the verdict of the newest finished probe of target
+	// (e.g. "unreachable_from_node") and its age at now; ok is false when
+	// there is none.
+	Latest(target string, now time.Time) (verdict string, age time.Duration, ok bool)
 }
 
 // DefaultConfig returns the defaults: Tyk field names, compat and timings on,
 // the host name as node, TTL 10m, OrphanTTL 10s, Grace 5s, MaxPending 65536,
-// ErrorMaxBytes 512, Quarantine 500ms.
+// ErrorMaxBytes 512, Quarantine 500ms, Proxy-Status off (name "tyk",
+// details off), no probe.
 func DefaultConfig() Config {
 	node, _ := os.Hostname()
 	return Config{
@@ -89,6 +134,8 @@ func DefaultConfig() Config {
 		MaxPending:    65536,
 		ErrorMaxBytes: 512,
 		Quarantine:    500 * time.Millisecond,
+
+		ProxyStatusName: "tyk",
 	}
 }
 
@@ -102,12 +149,17 @@ const (
 	EnvOrphanTTL     = "UPSTREAMCAUSE_ORPHAN_TTL"      // Go duration, e.g. "10s"
 	EnvMaxPending    = "UPSTREAMCAUSE_MAX_PENDING"     // integer > 0
 	EnvErrorMaxBytes = "UPSTREAMCAUSE_ERROR_MAX_BYTES" // integer, 64..65536
+
+	EnvProxyStatus        = "UPSTREAMCAUSE_PROXY_STATUS"         // "on" or "off" (default)
+	EnvProxyStatusName    = "UPSTREAMCAUSE_PROXY_STATUS_NAME"    // RFC 8941 token; default "tyk"
+	EnvProxyStatusDetails = "UPSTREAMCAUSE_PROXY_STATUS_DETAILS" // "on" or "off" (default): reveals internal host names to clients
 )
 
 // ConfigFromEnv returns DefaultConfig changed by the variables above, read
-// through getenv (os.Getenv in the plugin). A value that does not parse, or
-// is out of range, leaves the default and is reported in the returned
-// problems, one sentence each; the caller decides whether to print them.
+// through getenv (os.Getenv in the plugin). Switches take on/off,
+// true/false, 1/0 or yes/no. A value that does not parse, or is out of
+// range, leaves the default and is reported in the returned problems, one
+// sentence each; the caller decides whether to print them.
 func ConfigFromEnv(getenv func(string) string) (cfg Config, problems []string) {
 	cfg = DefaultConfig()
 	bad := func(name, v, want string) {
@@ -125,9 +177,9 @@ func ConfigFromEnv(getenv func(string) string) (cfg Config, problems []string) {
 	}
 	boolVar := func(name string, dst *bool) {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				bad(name, v, "true or false")
+			b, ok := ParseSwitch(v)
+			if !ok {
+				bad(name, v, "on or off")
 				return
 			}
 			*dst = b
@@ -135,6 +187,15 @@ func ConfigFromEnv(getenv func(string) string) (cfg Config, problems []string) {
 	}
 	boolVar(EnvCompat, &cfg.Compat)
 	boolVar(EnvTimings, &cfg.Timings)
+	boolVar(EnvProxyStatus, &cfg.ProxyStatus)
+	boolVar(EnvProxyStatusDetails, &cfg.ProxyStatusDetails)
+	if v := strings.TrimSpace(getenv(EnvProxyStatusName)); v != "" {
+		if isToken(v) {
+			cfg.ProxyStatusName = v
+		} else {
+			bad(EnvProxyStatusName, v, "an RFC 8941 token such as tyk or gw-eu-1")
+		}
+	}
 	if v := strings.TrimSpace(getenv(EnvNode)); v == "-" {
 		cfg.Node = ""
 	} else if v != "" {
@@ -165,4 +226,17 @@ func ConfigFromEnv(getenv func(string) string) (cfg Config, problems []string) {
 	intVar(EnvMaxPending, &cfg.MaxPending, 1, 1<<24)
 	intVar(EnvErrorMaxBytes, &cfg.ErrorMaxBytes, 64, 65536)
 	return cfg, problems
+}
+
+// ParseSwitch reads an on/off setting: "on", "true", "1", "yes" are true;
+// "off", "false", "0", "no" false (any case). ok is false for anything
+// else.
+func ParseSwitch(v string) (on, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "on", "true", "1", "yes", "t":
+		return true, true
+	case "off", "false", "0", "no", "f":
+		return false, true
+	}
+	return false, false
 }

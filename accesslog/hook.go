@@ -215,7 +215,10 @@ func (h *Hook) release(req *request, gid int64, now time.Time) {
 
 // Response is the optional response hook's part, on the request goroutine:
 // for an upstream answer with a 5xx status it classifies who produced it
-// (classify.Response) from the upstream's own headers; for a captured
+// (classify.Response) from the upstream's own headers, and, with
+// Config.ProxyStatus, appends "tyk; received-status=<code>" to the
+// response's Proxy-Status (the gateway copies res.Header to the client
+// after the response hooks); for a captured
 // request it wraps res.Body so that a read error while the gateway copies
 // the body is recorded. Without it, the same is learnt at the request's end
 // from the headers Tyk copied into the pre hook's writer and from the
@@ -236,6 +239,12 @@ func (h *Hook) Response(res *http.Response) {
 			req.target = hostPort(res.Request.URL.Scheme, res.Request.URL.Host)
 		}
 		req.errText = ""
+		if h.cfg.ProxyStatus {
+			if res.Header == nil {
+				res.Header = make(http.Header)
+			}
+			addProxyStatus(res.Header, ProxyStatusReceived(h.cfg.ProxyStatusName, res.StatusCode))
+		}
 	}
 	if res.Body != nil && res.Body != http.NoBody {
 		res.Body = req.trace.WrapBody(res.Body)
@@ -295,9 +304,9 @@ func (h *Hook) Fire(e *logrus.Entry) error {
 		}
 		switch {
 		case strings.HasPrefix(e.Message, BodyCopyErrorPrefix):
-			h.proxyError(e, e.Message[len(BodyCopyErrorPrefix):])
+			h.proxyError(e, e.Message[len(BodyCopyErrorPrefix):], true)
 		case strings.HasPrefix(e.Message, ProxyErrorPrefix):
-			h.proxyError(e, e.Message[len(ProxyErrorPrefix):])
+			h.proxyError(e, e.Message[len(ProxyErrorPrefix):], false)
 		}
 	}
 	return nil
@@ -334,7 +343,12 @@ func (h *Hook) middlewareEntry(e *logrus.Entry, mw string) {
 // the request was canceled); anything else is state an earlier request left
 // behind, and is replaced, like a request the pre hook did not see, by an
 // orphan state made from the entry alone.
-func (h *Hook) proxyError(e *logrus.Entry, text string) {
+//
+// Then, for a failed round trip (bodyCopy false: the gateway has not
+// answered yet; it writes its error response after this entry), it adds
+// the Proxy-Status error member to the client-facing writer's headers
+// (Config.ProxyStatus), and tells the probe (Config.Probe).
+func (h *Hook) proxyError(e *logrus.Entry, text string, bodyCopy bool) {
 	gid := goid.Get()
 	now := time.Now()
 	apiID, _ := e.Data["api_id"].(string)
@@ -365,6 +379,30 @@ func (h *Hook) proxyError(e *logrus.Entry, text string) {
 		req.target = host
 	}
 	req.result = classifyFailure(e.Message, req)
+	if bodyCopy {
+		return
+	}
+	if h.cfg.ProxyStatus && req.w != nil {
+		details := ""
+		if h.cfg.ProxyStatusDetails {
+			details = req.errText
+		}
+		addProxyStatus(req.w.Header(), ProxyStatusError(h.cfg.ProxyStatusName, req.result, details))
+	}
+	if h.cfg.Probe != nil && req.target != "" {
+		h.cfg.Probe.Failed(req.target, h.speaksTLS(req), req.result)
+	}
+}
+
+// speaksTLS reports whether the target of req's failed round trip is a TLS
+// one, as far as the failure shows: it failed in the TLS phase, a handshake
+// had begun, or the port is 443. A connect failure to https on another
+// port is not known as TLS (the transport had not got that far).
+func (h *Hook) speaksTLS(req *request) bool {
+	if req.result.Phase == classify.PhaseTLS || strings.HasSuffix(req.target, ":443") {
+		return true
+	}
+	return req.summary != nil && req.summary.Last.TLSStart != 0
 }
 
 // owns reports whether req, the state the goroutine holds, belongs to the

@@ -31,6 +31,10 @@ type gateway struct {
 	usePre bool
 	noResp bool // the API has no response hook
 	v512   bool // write the gateway's own response_flag like Tyk 5.12
+
+	// w is the client-facing writer of the last request served: the
+	// response the client got, headers included.
+	w *httptest.ResponseRecorder
 }
 
 func newGateway(t *testing.T, cfg accesslog.Config) *gateway {
@@ -79,6 +83,9 @@ func (g *gateway) serve(ctx context.Context, method, target string) logrus.Field
 		default:
 			status = 500
 		}
+		// The error handler's answer (handler_error.go HandleError).
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
 	} else {
 		if !g.noResp {
 			g.hook.Response(res)
@@ -105,6 +112,7 @@ func (g *gateway) serve(ctx context.Context, method, target string) logrus.Field
 		}
 	}
 	g.log.WithFields(fields).Info()
+	g.w = w
 	return g.seen.LastEntry().Data
 }
 

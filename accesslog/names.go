@@ -21,6 +21,8 @@ type Names struct {
 	WriteMs      string // from connection obtained to request written (float64, milliseconds)
 	HeadersMs    string // from request written to first response byte or failure (float64, milliseconds)
 	Node         string // gateway node name (string)
+	Probe        string // verdict of the newest probe of Target from this node (string, e.g. "unreachable_from_node"; package probe)
+	ProbeAgeS    string // age of that verdict (int, seconds)
 
 	// The certificate a failed TLS verification names (classify.Certificate),
 	// for every certificate failure: unknown authority, host mismatch,
@@ -53,6 +55,8 @@ var TykNames = Names{
 	WriteMs:      "upstream_request_write_ms",
 	HeadersMs:    "upstream_response_headers_ms",
 	Node:         "gateway_node",
+	Probe:        "upstream_probe",
+	ProbeAgeS:    "upstream_probe_age_s",
 
 	CertSubject:   "tls_cert_subject", // Tyk 5.12+'s own key (it writes it for expired certificates only)
 	CertExpiry:    "tls_cert_expiry",  // Tyk 5.12+'s own key, same format
@@ -84,6 +88,8 @@ var ECSNames = Names{
 	WriteMs:      "tyk.upstream.request_write_ms",
 	HeadersMs:    "tyk.upstream.response_headers_ms",
 	Node:         "host.name",
+	Probe:        "tyk.upstream.probe",
+	ProbeAgeS:    "tyk.upstream.probe_age_s",
 
 	CertSubject:   "tls.server.subject",
 	CertExpiry:    "tls.server.not_after",

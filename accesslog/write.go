@@ -91,6 +91,12 @@ func (h *Hook) write(d logrus.Fields, req *request) {
 	if h.cfg.Node != "" {
 		set(n.Node, h.cfg.Node)
 	}
+	if h.cfg.Probe != nil && req.target != "" {
+		if v, age, ok := h.cfg.Probe.Latest(req.target, time.Now()); ok {
+			set(n.Probe, v)
+			set(n.ProbeAgeS, int(age/time.Second))
+		}
+	}
 	if h.cfg.Compat {
 		set(KeyResponseFlag, r.Flag)
 		set(KeyResponseDetail, r.Detail)
