@@ -13,6 +13,12 @@
 #                TYK_BIN or one level up, else minimal stand-ins
 # E2E_VERBOSE=1  print every checked access-log entry
 # E2E_KEEP=1     keep the temporary folder (configs, logs) and say where
+# E2E_PROBE=0    run the gateway without UPSTREAMCAUSE_PROBE=on (default on:
+#                the run checks the probe's entries from the gateway's node
+#                and upstream_probe in the next failure's entry)
+# E2E_PROXY_STATUS=0  run it without UPSTREAMCAUSE_PROXY_STATUS=on and
+#                _DETAILS=on (default on: the run checks every client's
+#                Proxy-Status; off, it checks that there is none)
 # E2E_SOAK=1     after the checks, run the soak (scripts/e2e soak):
 #                E2E_SOAK_N (default 50000) concurrent mixed requests, 64
 #                clients (HTTP/1.1 keep-alive and h2c, some cancelled,
@@ -281,8 +287,20 @@ inner() {
 			-plugin "$mw/upstreamcause.so" -templates "$templates" -secret "$secret" \
 			-port "$gw_port" -redis-port "$redis_port" -timeout 2 "${noop_args[@]}" "${soak_args[@]}"
 
+		# The plugin's opt-in settings the run checks (E2E_PROBE=0,
+		# E2E_PROXY_STATUS=0: off, and checked to be off).
+		local uc_env=() run_args=()
+		if [[ ${E2E_PROBE:-1} == 1 ]]; then
+			uc_env+=(UPSTREAMCAUSE_PROBE=on UPSTREAMCAUSE_PROBE_TIMEOUT=2s)
+			run_args+=(-probe)
+		fi
+		if [[ ${E2E_PROXY_STATUS:-1} == 1 ]]; then
+			uc_env+=(UPSTREAMCAUSE_PROXY_STATUS=on UPSTREAMCAUSE_PROXY_STATUS_DETAILS=on)
+			run_args+=(-proxy-status)
+		fi
+
 		# SSL_CERT_FILE: the gateway trusts the upstreams' test CA (only it).
-		(cd "$work/gw" && exec env SSL_CERT_FILE="$work/ca.pem" "$TYK_BIN" start --conf "$work/gw/tyk.conf" "${gw_args[@]}") \
+		(cd "$work/gw" && exec env SSL_CERT_FILE="$work/ca.pem" "${uc_env[@]}" "$TYK_BIN" start --conf "$work/gw/tyk.conf" "${gw_args[@]}") \
 			>"$work/gateway.log" 2>&1 &
 		pids+=($!)
 		gw_pid=$!
@@ -291,7 +309,7 @@ inner() {
 		[[ ${E2E_VERBOSE:-} == 1 ]] && verbose=(-v)
 		"$work/e2e" run -gw "http://127.0.0.1:$gw_port" -secret "$secret" -log "$work/gateway.log" \
 			-redis "127.0.0.1:$redis_port" -env "$work/upstreams.env" -oas "$work/gw/oas" \
-			-version "$version" "${verbose[@]}" &
+			-version "$version" "${verbose[@]}" "${run_args[@]}" &
 		pids+=($!)
 		wait "${pids[-1]}" || rc=$?
 		if [[ ${E2E_SOAK:-} == 1 ]] && kill -0 "$gw_pid" 2>/dev/null; then

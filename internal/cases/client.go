@@ -61,6 +61,13 @@ func NewH2CClient() *http.Client {
 // a small JSON body; cancel > 0 abandons the request after that long. It
 // returns the status (0 if no answer) and the error of the exchange, if any.
 func Send(c *http.Client, url, method string, cancel time.Duration) (int, error) {
+	status, _, err := SendHeader(c, url, method, cancel)
+	return status, err
+}
+
+// SendHeader is Send that also returns the response's header (nil if no
+// answer), e.g. to read its Proxy-Status.
+func SendHeader(c *http.Client, url, method string, cancel time.Duration) (int, http.Header, error) {
 	ctx := context.Background()
 	if cancel > 0 {
 		var stop context.CancelFunc
@@ -73,16 +80,16 @@ func Send(c *http.Client, url, method string, cancel time.Duration) (int, error)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, url, body)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	res, err := c.Do(req)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	defer res.Body.Close()
 	_, err = io.Copy(io.Discard, res.Body)
-	return res.StatusCode, err
+	return res.StatusCode, res.Header, err
 }

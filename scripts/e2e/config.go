@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/upstreamcause/tyk-upstream-cause/internal/cases"
 )
 
 // The API kinds: each case gets one API per kind, made from the example
@@ -155,6 +157,9 @@ func writeConfig(examples, dir, envFile, pluginPath, noopSO, templates, secret s
 	if err := writeGatewayAPIs(examples, dir, env, pluginPath); err != nil {
 		return err
 	}
+	if err := writeReceivedStatusAPIs(examples, dir, env, pluginPath); err != nil {
+		return err
+	}
 	if soak {
 		if err := writeSoakAPIs(examples, dir, env, cases, pluginPath); err != nil {
 			return err
@@ -259,6 +264,39 @@ func writeBenchAPIs(examples, dir, upstream, pluginPath, noopSO string) error {
 	return write("e2e-bench-noop3", noop3Path, noopSO, func(def map[string]any) error {
 		return addResponseHook(def, noopSO)
 	})
+}
+
+// The APIs on which the client's Proxy-Status must carry received-status:
+// the classic example plus the optional response hook (which alone sees
+// an upstream's response before the gateway copies it to the client), in
+// front of the upstreams that answer 503 (nginx) and 502 (an AWS ELB).
+var receivedStatusAPIs = map[string]string{ // listen path -> upstream case
+	"/e2e-received/status_503/":       cases.Status503,
+	"/e2e-received/intermediary_502/": cases.Intermediary502,
+}
+
+// writeReceivedStatusAPIs writes the receivedStatusAPIs into dir/apps.
+func writeReceivedStatusAPIs(examples, dir string, env map[string]string, pluginPath string) error {
+	raw, err := os.ReadFile(filepath.Join(examples, exampleFiles[KindClassic]))
+	if err != nil {
+		return err
+	}
+	for path, c := range receivedStatusAPIs {
+		def, err := apiFromExample(KindClassic, raw, c, env["URL_"+c], pluginPath)
+		if err != nil {
+			return err
+		}
+		if err := addResponseHook(def, pluginPath); err != nil {
+			return err
+		}
+		id := "e2e-received-" + c
+		def["api_id"], def["name"] = id, "e2e "+id
+		def["proxy"].(map[string]any)["listen_path"] = path
+		if err := writeJSON(filepath.Join(dir, "apps", id+".json"), def); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // addResponseHook adds the optional response hook to a classic definition

@@ -45,9 +45,10 @@ type sent struct {
 	path   string
 	token  string // the last path segment, unique in the run
 	want   cases.Want
-	gw     *gwCase // a gateway-produced answer (gateway.go) instead of a demo case
-	status int     // what the client got (0: no answer)
-	err    error   // the client's error, if any
+	gw     *gwCase  // a gateway-produced answer (gateway.go) instead of a demo case
+	status int      // what the client got (0: no answer)
+	err    error    // the client's error, if any
+	ps     []string // the Proxy-Status field lines the client got
 }
 
 func (s *sent) label() string {
@@ -80,6 +81,8 @@ func run(args []string) int {
 		kinds    = fs.String("kinds", KindClassic+","+KindOAS, "API kinds to send every case through")
 		gwCases  = fs.Bool("gateway-cases", true, "also reproduce the answers the gateway produces itself (gateway.go: NHU, CBO, enforced timeout, 4xx)")
 		verbose  = fs.Bool("v", false, "print every checked access-log entry")
+		probeOn  = fs.Bool("probe", false, "the gateway runs with UPSTREAMCAUSE_PROBE=on: check its probe entries and upstream_probe")
+		proxySt  = fs.Bool("proxy-status", false, "the gateway runs with UPSTREAMCAUSE_PROXY_STATUS=on and _DETAILS=on: check the clients' Proxy-Status")
 		startMax = fs.Duration("start-timeout", 60*time.Second, "how long to wait for the gateway to answer")
 	)
 	if err := fs.Parse(args); err != nil {
@@ -177,7 +180,9 @@ func run(args []string) int {
 			s := &sent{kind: kind, n: i + 1, dc: dc, method: method, want: cases.WantFor(dc)}
 			s.token = fmt.Sprintf("e2e-%s-%d", kind, i+1)
 			s.path = lp + s.token
-			s.status, s.err = cases.Send(client, *gw+s.path, method, dc.Cancel)
+			var h http.Header
+			s.status, h, s.err = cases.SendHeader(client, *gw+s.path, method, dc.Cancel)
+			s.ps = h.Values("Proxy-Status")
 			reqs = append(reqs, s)
 		}
 	}
@@ -263,6 +268,11 @@ func run(args []string) int {
 			}
 			bad = append(bad, s.want.Check(e, host, tags, rec != nil, says)...)
 		}
+		if *proxySt {
+			bad = append(bad, checkProxyStatus(s, s.ps)...)
+		} else if len(s.ps) != 0 {
+			bad = append(bad, fmt.Sprintf("Proxy-Status %q with the setting off", s.ps))
+		}
 		if len(bad) == 0 {
 			passed++
 			fmt.Printf("ok    %s %s\n", s.label(), summary(e, tyk512))
@@ -285,6 +295,17 @@ func run(args []string) int {
 	if gwErr != nil {
 		fmt.Printf("FAIL  gateway-produced answers: %v\n", gwErr)
 		failed++
+	}
+	// 6. From the node itself: the probe's entries, and the verdict in the
+	// next failure's entry; received-status through the response hook.
+	if *probeOn {
+		failed += checkProbes(client, *gw, *logFile, env)
+	} else if n := len(probeEntries(*logFile)); n > 0 {
+		fmt.Printf("FAIL  %d probe entries with the probe off\n", n)
+		failed++
+	}
+	if *proxySt {
+		failed += checkReceivedStatus(client, *gw)
 	}
 	if problems := logProblems(*logFile); len(problems) > 0 {
 		fmt.Println("FAIL  the gateway log has plugin errors or warnings:")
