@@ -16,14 +16,22 @@
 // Loading the plugin installs, once, a hook on the gateway's logger that
 // writes the classified failure into each failed request's access-log entry
 // (package accesslog). Configuration is read once from the environment
-// (accesslog.ConfigFromEnv).
+// (accesslog.ConfigFromEnv, probe.ConfigFromEnv). With UPSTREAMCAUSE_PROBE=on
+// a DNS, connect or TLS failure also starts a connectivity probe of its
+// target from the gateway's node (package probe), whose verdict is logged
+// through the gateway's logger on the probe's own goroutine.
 package main
 
 import (
 	"net/http"
 	"os"
+	"time"
+
+	"github.com/sirupsen/logrus"
 
 	"github.com/upstreamcause/tyk-upstream-cause/accesslog"
+	"github.com/upstreamcause/tyk-upstream-cause/classify"
+	"github.com/upstreamcause/tyk-upstream-cause/probe"
 )
 
 // hook is the plugin's one Hook, shared by the symbols below and installed on
@@ -33,7 +41,38 @@ var hook, configProblems = newHook()
 func newHook() (*accesslog.Hook, []string) {
 	cfg, problems := accesslog.ConfigFromEnv(os.Getenv)
 	cfg.APIIDOf = apiIDOf
+	pcfg, on, more := probe.ConfigFromEnv(os.Getenv)
+	problems = append(problems, more...)
+	if on {
+		pcfg.Node = cfg.Node
+		cfg.Probe = prober{probe.New(pcfg, logProbe)}
+	}
 	return accesslog.New(cfg), problems
+}
+
+// prober hands the hook's failures to the probe (accesslog.Prober).
+type prober struct{ p *probe.Prober }
+
+func (a prober) Failed(target string, tls bool, r classify.Result) {
+	if probe.Wants(r) {
+		a.p.Trigger(probe.Request{Target: target, TLS: tls, Flag: r.Flag})
+	}
+}
+
+func (a prober) Latest(target string, now time.Time) (string, time.Duration, bool) {
+	return a.p.Latest(target, now)
+}
+
+// logProbe writes a finished probe's entry through the gateway's logger, on
+// the probe's worker goroutine: prefix upstreamcause-probe, level warning
+// when the target is not reachable from the node, info when it is.
+func logProbe(r *probe.Result) {
+	e := gatewayLogger().WithFields(logrus.Fields(r.Fields()))
+	if r.Reachable() {
+		e.Info(r.Message())
+	} else {
+		e.Warn(r.Message())
+	}
 }
 
 // UpstreamCausePre is the pre hook (Tyk type func(http.ResponseWriter,

@@ -5,6 +5,8 @@ package main
 import (
 	"context"
 
+	"github.com/sirupsen/logrus"
+
 	"github.com/TykTechnologies/tyk-pump/analytics"
 	"github.com/TykTechnologies/tyk/apidef"
 	tykctx "github.com/TykTechnologies/tyk/ctx"
@@ -21,6 +23,10 @@ func apiIDOf(c context.Context) string {
 	}
 	return ""
 }
+
+// gatewayLogger returns the gateway's logger (log.Get: the *logrus.Logger
+// of Tyk 5.8 to 5.14), which the probe's entries are written through.
+func gatewayLogger() *logrus.Logger { return tyklog.Get() }
 
 // init installs the hook on the gateway's logger, once per process (Go loads
 // a plugin once), and reports configuration values it could not use.

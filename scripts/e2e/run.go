@@ -275,10 +275,10 @@ func run(args []string) int {
 		}
 		if len(bad) == 0 {
 			passed++
-			fmt.Printf("ok    %s %s\n", s.label(), summary(e, tyk512))
+			fmt.Printf("ok    %s %s%s\n", s.label(), summary(e, tyk512), psSummary(s.ps))
 		} else {
 			failed++
-			fmt.Printf("FAIL  %s %s\n", s.label(), summary(e, tyk512))
+			fmt.Printf("FAIL  %s %s%s\n", s.label(), summary(e, tyk512), psSummary(s.ps))
 			fmt.Printf("      %s\n", s.title())
 			for _, b := range bad {
 				fmt.Printf("      - %s\n", b)
