@@ -373,7 +373,8 @@ func (n *nodeAgg) api(id string) *keyAgg {
 // Analyzer aggregates Entries in one streaming pass; Report draws the
 // conclusions. Its memory is bounded by the distinct (node, target, cause,
 // minute) keys of the failures, the (node, minute), (node, target, minute)
-// and (node, API, minute) keys of the requests, and the lifecycle marks (Config.MaxMarks per
+// and (node, API, minute) keys of the requests, the (node, target, verdict,
+// minute) keys of the plugin's probes, and the lifecycle marks (Config.MaxMarks per
 // node); never by the number of entries. An Analyzer is not safe for
 // concurrent use.
 type Analyzer struct {
@@ -381,6 +382,10 @@ type Analyzer struct {
 
 	nodes  map[string]*nodeAgg
 	groups map[groupKey]*group
+	probes map[probeKey]*probeAgg // the plugin's probe evidence
+
+	probeEntries int64 // probe entries taken
+	carried      int64 // failed requests that carried a probe verdict
 
 	from, to time.Time
 	entries  int64
@@ -405,6 +410,7 @@ func NewAnalyzer(cfg Config) *Analyzer {
 		cfg:    cfg.withDefaults(),
 		nodes:  make(map[string]*nodeAgg),
 		groups: make(map[groupKey]*group),
+		probes: make(map[probeKey]*probeAgg),
 		seed:   0x9e3779b97f4a7c15,
 	}
 }
@@ -470,7 +476,14 @@ func (a *Analyzer) add(e *Entry, line []byte) {
 	case KindStart, KindReload, KindShutdown:
 		a.mark(n, e)
 		return
-	case KindAccess, KindProbe, KindProxyError, KindBodyCopyError:
+	case KindProbe:
+		// Not a request: evidence of its own, per (node, target, verdict).
+		if hasTime && e.Probe != nil {
+			a.probeEntries++
+			a.addProbe(n, e.Target, e.Probe.Verdict, e.Time, e.Probe, false)
+		}
+		return
+	case KindAccess, KindProxyError, KindBodyCopyError:
 	default:
 		return
 	}
@@ -485,7 +498,7 @@ func (a *Analyzer) add(e *Entry, line []byte) {
 	}
 	cat := categorize(e)
 	minute := unixMinute(e.Time)
-	if e.Kind == KindAccess || e.Kind == KindProbe {
+	if e.Kind == KindAccess {
 		n.requests++
 		ok := cat == catNone
 		count(n.all.cell(minute), ok)
@@ -508,6 +521,16 @@ func (a *Analyzer) add(e *Entry, line []byte) {
 		}
 		if e.Origin == OriginPlugin || e.Origin == OriginGateway {
 			n.classified++
+		}
+		if e.UpstreamProbe != "" {
+			// The verdict of the node's latest probe of the target, as of
+			// the request: the probe ran its age before.
+			at := e.Time
+			if age := e.ProbeAgeS; age >= 0 && age < 1e6 {
+				at = at.Add(-time.Duration(age * float64(time.Second)))
+			}
+			a.carried++
+			a.addProbe(n, e.Target, e.UpstreamProbe, at, nil, true)
 		}
 	} else if cat == catNone {
 		return

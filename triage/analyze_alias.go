@@ -9,7 +9,8 @@ import (
 // key becomes the node its value names, its requests, lifecycle marks and
 // failures added to that node's. It is for the names a reader could only
 // learn part way (Reader.NodeAliases: a file or kubectl pod whose lines
-// carry the plugin's gateway_node from its first failure on). Call it
+// carry the plugin's gateway_node from its first failure on); the
+// node's probe evidence goes with it. Call it
 // after the last Add and before Report. A failure group that the target
 // node also has (same target and cause) adds its counts and minutes to
 // that node's and keeps that node's samples.
@@ -23,6 +24,7 @@ func (a *Analyzer) MergeNodes(aliases map[string]string) {
 		mergeNode(dst, src)
 		delete(a.nodes, from)
 		a.lastNode = nil
+		a.mergeProbes(from, dst.name)
 		for k, g := range a.groups {
 			if k.node != from {
 				continue

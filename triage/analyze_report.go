@@ -164,17 +164,21 @@ type incident struct {
 	inNode      map[string]bool // nodes of the incident
 	nodeFail    map[string]int  // failures per node
 	nodeOnset   map[string]time.Time
-	failMin     map[nodeMin]int // failures per (node, minute)
-	active      []string        // nodes with requests in the window
-	others      []string        // active nodes not in the incident
-	healthyOn   []string        // others that served the target (or API) in the window
-	okElsewhere int             // their successful requests
-	volFail     float64         // median requests per minute of the failing node-minutes (load rule)
-	loadNote    string          // the load rule's evidence
-	dataEnd     time.Time       // the last line of the incident's nodes
-	idleMs      []float64       // idle-time samples of the failures
-	latMs       []float64       // latency samples of the failures
+	nodeLast    map[string]time.Time // each node's last failure
+	failMin     map[nodeMin]int      // failures per (node, minute)
+	active      []string             // nodes with requests in the window
+	others      []string             // active nodes not in the incident
+	healthyOn   []string             // others that served the target (or API) in the window
+	okElsewhere int                  // their successful requests
+	volFail     float64              // median requests per minute of the failing node-minutes (load rule)
+	loadNote    string               // the load rule's evidence
+	dataEnd     time.Time            // the last line of the incident's nodes
+	idleMs      []float64            // idle-time samples of the failures
+	latMs       []float64            // latency samples of the failures
 	triggerNote string
+	probeFailed []string // failing nodes whose probes failed during their failures (ruleProbe)
+	probePassed []string // … whose probes passed while their failures went on
+	probeMixed  []string // … whose probes did both
 }
 
 type nodeMin struct {
@@ -277,6 +281,7 @@ func (x *incident) index() {
 	x.inNode = map[string]bool{}
 	x.nodeFail = map[string]int{}
 	x.nodeOnset = map[string]time.Time{}
+	x.nodeLast = map[string]time.Time{}
 	x.failMin = map[nodeMin]int{}
 	x.onset, x.last = time.Time{}, time.Time{}
 	causes := map[[2]string]int{}
@@ -293,6 +298,9 @@ func (x *incident) index() {
 		x.nodeFail[n] += ep.failures
 		if o, ok := x.nodeOnset[n]; !ok || ep.onset.Before(o) {
 			x.nodeOnset[n] = ep.onset
+		}
+		if ep.last.After(x.nodeLast[n]) {
+			x.nodeLast[n] = ep.last
 		}
 		if x.onset.IsZero() || ep.onset.Before(x.onset) {
 			x.onset = ep.onset
@@ -727,6 +735,16 @@ func (a *Analyzer) unknowable(effs []*eff, in *Inputs) []string {
 	}
 	if starts > 0 {
 		add("The logs of %d node(s) begin with the gateway's start: what happened before is unknown, and those starts are not taken as triggers.", starts)
+	}
+	if a.carried > 0 && a.probeEntries == 0 {
+		add("The plugin's probe verdicts come only from the failed requests' upstream_probe (no probe entries, prefix=%s, in the logs): a probe's time is the request's less the verdict's age, and what it saw (the connect, the DNS error, the certificate) is unknown.", probePrefix)
+	}
+	probesDropped := 0
+	for _, g := range a.probes {
+		probesDropped += g.dropped
+	}
+	if probesDropped > 0 {
+		add("The plugin dropped %d probes (probe_dropped, its rate limit): the probes in the logs are a sample of the checks it could have run.", probesDropped)
 	}
 	dropped := 0
 	for _, n := range a.nodes {

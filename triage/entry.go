@@ -89,4 +89,57 @@ type Entry struct {
 
 	Version string // the gateway version of a KindStart line, e.g. "v5.8.15"
 	Message string // the line's message, bounded
+
+	// Probe is what a KindProbe entry says (its Target is probe_target);
+	// nil for every other kind. Probe entries are few (the plugin writes
+	// one after a failure, rate-limited), so each has a Probe of its own:
+	// the Entry of the common lines stays as small as it was.
+	Probe *Probe
+
+	// UpstreamProbe is the verdict of the plugin's newest probe of Target
+	// that a failed request's access-log entry carries (upstream_probe,
+	// ECS tyk.upstream.probe), "" when none; ProbeAgeS is that verdict's
+	// age at the request, seconds (upstream_probe_age_s), NaN when absent.
+	UpstreamProbe string
+	ProbeAgeS     float64
+}
+
+// The verdicts of the plugin's probe (probe_verdict, upstream_probe). A
+// verdict not listed here is kept and shown as written; it changes no
+// conclusion.
+const (
+	// ProbeReachable: the node resolved the target and connected to it
+	// (and, for TLS, verified the handshake) right after the failure.
+	ProbeReachable = "reachable_now"
+	// ProbeUnreachable: the connect from the node timed out or found no
+	// route.
+	ProbeUnreachable = "unreachable_from_node"
+	// ProbeRefused: the connect from the node was refused.
+	ProbeRefused = "refused_from_node"
+	// ProbeDNSFails: the node could not resolve the target's host.
+	ProbeDNSFails = "dns_fails_from_node"
+	// ProbeTLSInvalid: the node connected, and the upstream's certificate
+	// failed verification.
+	ProbeTLSInvalid = "tls_invalid"
+)
+
+// Probe is one entry of the plugin's probe (prefix=upstreamcause-probe):
+// the check of the troubleshooting guide's step 2 (resolve the upstream,
+// connect to it, verify its certificate), run by the plugin from the node
+// itself right after a connect, DNS or TLS failure. Strings are bounded
+// copies; "" when the entry does not carry them.
+type Probe struct {
+	Verdict     string // probe_verdict, e.g. ProbeUnreachable
+	TriggerFlag string // probe_trigger_flag: the flag of the failure that set it off ("UCT")
+	Addrs       string // probe_addrs: what the host resolved to, comma-separated
+	Connect     string // probe_connect: "127.0.1.1:8080 timeout 3000ms", "… refused", "… ok 0.4ms"
+	DNSError    string // probe_dns_error
+	TLSVerify   string // probe_tls_verify: the verification error
+	TLSError    string // probe_tls_error: a handshake error
+	TLSSubject  string // probe_tls_subject
+	TLSIssuer   string // probe_tls_issuer
+	TLSNotAfter string // probe_tls_not_after, RFC 3339
+	TLSSANs     string // probe_tls_sans
+	TLSVersion  string // probe_tls_version
+	Dropped     int    // probe_dropped: probes the plugin dropped (rate limit) before this one
 }

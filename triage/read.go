@@ -25,6 +25,7 @@ const (
 	ReasonTruncated     = "truncated"      // a JSON object or quoted value that the line ends inside
 	ReasonGarbage       = "garbage"        // a known format with a syntax error, or control bytes
 	ReasonUnknownFormat = "unknown_format" // neither Tyk's JSON nor its text format, in any wrapper
+	ReasonBadProbe      = "bad_probe"      // a probe entry of the plugin without a host:port probe_target or a snake_case probe_verdict
 )
 
 // ReadOptions are the options of Open.

@@ -141,13 +141,16 @@ func BenchmarkReader(b *testing.B) {
 }
 
 // BenchmarkParseLine parses single lines: the success access-log line
-// (most of any log) and a failure enriched by the plugin.
+// (most of any log), a failure enriched by the plugin, and a probe entry
+// of the plugin (rare: one per failure at most, rate-limited).
 func BenchmarkParseLine(b *testing.B) {
 	for _, c := range []struct{ name, line string }{
 		{"success-5.14", fixtureWith(b, "tyk-5.14.0.jsonl", `"status":200`)},
 		{"plugin-UCF-5.14", fixtureWith(b, "tyk-5.14.0.jsonl", `"upstream_flag":"UCF"`)},
 		{"proxy-error-5.8", fixtureWith(b, "tyk-5.8.15.jsonl", `http: proxy error: dial tcp`)},
 		{"text-UCF", textUCF},
+		{"probe-json", fixture(b, "probe.jsonl", 1)},
+		{"probe-text", fixture(b, "probe.log", 1)},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			line := []byte(c.line)

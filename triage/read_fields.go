@@ -45,8 +45,52 @@ const (
 	fErrorSource
 	fErrorTarget
 
+	// The plugin's probe entries (prefix=upstreamcause-probe), and the
+	// verdict a failed request's entry carries (accesslog.Names.Probe).
+	fProbeTarget
+	fProbeVerdict
+	fProbeTrigger
+	fProbeAddrs
+	fProbeConnect
+	fProbeDNSError
+	fProbeTLSVerify
+	fProbeTLSError
+	fProbeTLSSubject
+	fProbeTLSIssuer
+	fProbeTLSNotAfter
+	fProbeTLSSANs
+	fProbeTLSVersion
+	fProbeDropped
+	fUpstreamProbe
+	fUpstreamProbeAge
+
 	nFields
 )
+
+// fields.has is a uint64 bit set: at most 64 fields.
+var _ [64 - nFields]struct{}
+
+// probePrefix is the prefix of the plugin's probe entries.
+const probePrefix = "upstreamcause-probe"
+
+// The keys of the plugin's probe entries (the same in its Tyk and ECS
+// names: they are its own lines, not fields added to Tyk's).
+var probeKeys = map[string]fieldID{
+	"probe_target":        fProbeTarget,
+	"probe_verdict":       fProbeVerdict,
+	"probe_trigger_flag":  fProbeTrigger,
+	"probe_addrs":         fProbeAddrs,
+	"probe_connect":       fProbeConnect,
+	"probe_dns_error":     fProbeDNSError,
+	"probe_tls_verify":    fProbeTLSVerify,
+	"probe_tls_error":     fProbeTLSError,
+	"probe_tls_subject":   fProbeTLSSubject,
+	"probe_tls_issuer":    fProbeTLSIssuer,
+	"probe_tls_not_after": fProbeTLSNotAfter,
+	"probe_tls_sans":      fProbeTLSSANs,
+	"probe_tls_version":   fProbeTLSVersion,
+	"probe_dropped":       fProbeDropped,
+}
 
 // fieldNames lists every key of every field; several keys may name one
 // field (a Tyk name and an ECS name).
@@ -78,12 +122,15 @@ var fieldNames = func() map[string]fieldID {
 			n.Source: fSource, n.Intermediary: fIntermediary, n.Target: fTarget,
 			n.Peer: fPeer, n.Reused: fReused, n.IdleMs: fIdleMs,
 			n.HeadersMs: fHeadersMs, n.Node: fNode, n.CertSubject: fCertSubject,
-			n.CertExpiry: fCertExpiry,
+			n.CertExpiry: fCertExpiry, n.Probe: fUpstreamProbe, n.ProbeAgeS: fUpstreamProbeAge,
 		} {
 			if key != "" {
 				m[key] = id
 			}
 		}
+	}
+	for key, id := range probeKeys {
+		m[key] = id
 	}
 	return m
 }()

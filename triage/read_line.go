@@ -353,8 +353,11 @@ func (s *Source) entry(line []byte, w wrapper, e *Entry) (bool, string) {
 		case bytes.HasPrefix(msg, []byte("http: proxy error: ")):
 			kind = KindProxyError
 		}
-	case "upstreamcause-probe":
+	case probePrefix:
 		kind = KindProbe
+		if !s.probeValid() {
+			return false, ReasonBadProbe
+		}
 	case "main":
 		msg = s.text(fMsg, maxLong)
 		kind, version = lifecycleKind(msg)
@@ -364,7 +367,7 @@ func (s *Source) entry(line []byte, w wrapper, e *Entry) (bool, string) {
 	}
 	st := s.streamFor(w.pod)
 
-	*e = Entry{Kind: kind, Total: math.NaN(), IdleMs: math.NaN(), HeadersMs: math.NaN()}
+	*e = Entry{Kind: kind, Total: math.NaN(), IdleMs: math.NaN(), HeadersMs: math.NaN(), ProbeAgeS: math.NaN()}
 	e.Time = s.lineTime(w)
 
 	switch kind {
@@ -398,7 +401,12 @@ func (s *Source) entry(line []byte, w wrapper, e *Entry) (bool, string) {
 	}
 
 	e.APIID = s.str(fAPIID)
-	if kind != KindAccess && kind != KindProbe {
+	switch kind {
+	case KindProbe:
+		s.probe(e)
+		return true, ""
+	case KindAccess:
+	default:
 		s.problem(kind, msg, e)
 		return true, ""
 	}
@@ -461,7 +469,72 @@ func (s *Source) entry(line []byte, w wrapper, e *Entry) (bool, string) {
 	}
 	e.CertSubject = s.str(fCertSubject)
 	e.CertExpiry = s.str(fCertExpiry)
+	if f.ok(fUpstreamProbe) && verdictToken(f.v[fUpstreamProbe]) {
+		e.UpstreamProbe = s.str(fUpstreamProbe)
+		if f.ok(fUpstreamProbeAge) {
+			e.ProbeAgeS = parseFloat(unquoted(f.v[fUpstreamProbeAge].b))
+		}
+	}
 	return true, ""
+}
+
+// probeValid says whether the probe entry's fields are what the plugin
+// writes: a host:port probe_target and a snake_case probe_verdict. An
+// entry that is not is a bad line (ReasonBadProbe), not evidence.
+func (s *Source) probeValid() bool {
+	if !s.f.ok(fProbeTarget) || !s.f.ok(fProbeVerdict) {
+		return false
+	}
+	t := s.f.v[fProbeTarget].b
+	if len(t) == 0 || len(t) > maxShort || s.f.v[fProbeTarget].enc != encRaw || !hasPort(t) {
+		return false
+	}
+	for _, c := range t {
+		if c <= ' ' || c == '/' || c == '"' {
+			return false
+		}
+	}
+	return verdictToken(s.f.v[fProbeVerdict])
+}
+
+// verdictToken says whether v may be a probe verdict: a string in
+// snake_case that starts with a letter, at most 64 bytes.
+func verdictToken(v value) bool {
+	b := v.b
+	if !v.str || len(b) == 0 || len(b) > 64 || b[0] < 'a' || b[0] > 'z' {
+		return false
+	}
+	for _, c := range b {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+// probe fills the Entry of a probe entry: its target, and its facts in a
+// Probe of its own.
+func (s *Source) probe(e *Entry) {
+	f := &s.f
+	e.Target = s.str(fProbeTarget)
+	p := &Probe{
+		Verdict:     s.str(fProbeVerdict),
+		TriggerFlag: s.str(fProbeTrigger),
+		Addrs:       s.str(fProbeAddrs),
+		Connect:     s.str(fProbeConnect),
+		DNSError:    s.intern.copyOf(fProbeDNSError, s.text(fProbeDNSError, maxLong)),
+		TLSVerify:   s.intern.copyOf(fProbeTLSVerify, s.text(fProbeTLSVerify, maxLong)),
+		TLSError:    s.intern.copyOf(fProbeTLSError, s.text(fProbeTLSError, maxLong)),
+		TLSSubject:  s.str(fProbeTLSSubject),
+		TLSIssuer:   s.str(fProbeTLSIssuer),
+		TLSNotAfter: s.str(fProbeTLSNotAfter),
+		TLSSANs:     s.str(fProbeTLSSANs),
+		TLSVersion:  s.str(fProbeTLSVersion),
+	}
+	if f.ok(fProbeDropped) {
+		p.Dropped, _ = parseInt(unquoted(f.v[fProbeDropped].b))
+	}
+	e.Probe = p
 }
 
 // problem fills the Entry of a proxy-error line (classify.Message of its

@@ -29,15 +29,17 @@ import (
 var htmlTemplateText string
 
 var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"f1":   htmlF1,
-	"time": htmlTime,
-	"step": htmlStepName,
-	"flag": htmlFlagName,
-	"is":   htmlIs,
-	"code": htmlCodeParts,
+	"f1":    htmlF1,
+	"time":  htmlTime,
+	"step":  htmlStepName,
+	"flag":  htmlFlagName,
+	"is":    htmlIs,
+	"code":  htmlCodeParts,
+	"probe": func(ev ProbeEvidence) string { return probeLine(&ev, plainText) },
 }).Parse(htmlTemplateText))
 
-// WriteHTML writes r as one self-contained HTML document: the findings, a
+// WriteHTML writes r as one self-contained HTML document: the findings
+// (with the plugin's probe evidence, one line per node and verdict), a
 // timeline per node (failed requests per minute stacked by flag, the request
 // volume behind them, the node's starts, reloads and shutdowns and the
 // findings' onsets marked), the minor findings (Finding.Minor) folded into

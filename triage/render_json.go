@@ -28,6 +28,9 @@ import (
 //	    "summary": "one sentence", "actions": ["…"], "evidence": ["…"],
 //	    "causes": [{"flag","detail","failures"}], "node_onsets": [{"node","onset","failures"}],
 //	    "peers": ["ip:port"], "example": "one line",
+//	    "probes": [{"node", "verdict", "source": "probe|access_log", "count", "first", "last",
+//	                "sample": {"time", "trigger_flag", "connect", "dns_error", "tls_verify", …}, "dropped"}],
+//	    "probe_check": "failed|passed|mixed" | null,   // the plugin's probe from the failing nodes
 //	    "minor": false                     // true: noise the other reports fold per cause, see Finding.Minor
 //	  }],
 //	  "inputs": {"files", "lines", "used", "skipped", "skipped_by_reason", "nodes", "from", "to"},
@@ -63,6 +66,9 @@ func normalized(r *Report) *Report {
 		}
 		if f.NodeOnsets == nil {
 			f.NodeOnsets = []NodeOnset{}
+		}
+		if f.Probes == nil {
+			f.Probes = []ProbeEvidence{}
 		}
 		if f.Trigger.Kind == "" {
 			f.Trigger.Kind = "none"

@@ -8,7 +8,8 @@ import (
 )
 
 // WriteMarkdown writes r as GitHub-flavoured Markdown for a ticket: a
-// summary table of the findings, each finding with its evidence, next
+// summary table of the findings, each finding with its probe evidence
+// (one line per node and verdict), evidence, next
 // actions (commands as code) and example line, the node × cause and
 // target × cause tables, and what the data could not tell. Minor findings
 // (Finding.Minor) are left out of the summary table and the sections and
@@ -59,6 +60,9 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		}
 		if f.TimeoutS != nil {
 			p("- Timeout ≈ %s s\n", num(*f.TimeoutS))
+		}
+		for j := range f.Probes {
+			p("- %s\n", upperFirst(probeLine(&f.Probes[j], mdCode)))
 		}
 		for _, e := range f.Evidence {
 			p("- %s\n", mdText(e))

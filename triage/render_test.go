@@ -14,9 +14,11 @@ import (
 )
 
 // schemaReport is the report SCHEMA.md shows: a short three-node fleet in
-// which gw-b restarts and cannot reach orders.internal.
+// which gw-b restarts and cannot reach orders.internal, nor can the
+// plugin's probe from gw-b.
 func schemaReport() *Report {
-	r := analyzeAll(genFleet(21, 12*time.Minute, scBlackhole(genAt(0, 6, 0), genAt(0, 9, 0))), Config{})
+	fleet := genFleet(21, 12*time.Minute, scBlackhole(genAt(0, 6, 0), genAt(0, 9, 0)))
+	r := analyzeAll(withProbes(fleet, "gw-b", upOrders.target, 30*time.Second, probeUnreachable, true, true), Config{})
 	r.Inputs.Files = []string{"gw-a.log", "gw-b.log", "gw-c.log"}
 	// The timeline cut to its first two minutes per node, to keep the
 	// document short.
@@ -129,6 +131,24 @@ func checkSchema(t *testing.T, doc map[string]any) {
 		need(w, f, "category", isStr)
 		need(w, f, "example", isStr)
 		need(w, f, "minor", isBool)
+		need(w, f, "probe_check", orNull(oneOf("failed", "passed", "mixed")))
+		probes, ok := f["probes"].([]any)
+		if !ok {
+			t.Fatalf("%s: probes %#v", w, f["probes"])
+		}
+		for j, pv := range probes {
+			p, _ := pv.(map[string]any)
+			pw := fmt.Sprintf("%s probe %d", w, j)
+			need(pw, p, "node", isStr)
+			need(pw, p, "verdict", isStr)
+			need(pw, p, "source", oneOf("probe", "access_log"))
+			need(pw, p, "count", isNum)
+			need(pw, p, "first", isTime)
+			need(pw, p, "last", isTime)
+			need(pw, p, "dropped", isNum)
+			sample, _ := p["sample"].(map[string]any)
+			need(pw+" sample", sample, "time", isTime)
+		}
 		tr, ok := f["trigger"].(map[string]any)
 		if !ok {
 			t.Fatalf("%s: trigger %#v", w, f["trigger"])

@@ -16,8 +16,9 @@ const TextTopFindings = 5
 
 // WriteText writes r for a terminal: a header saying what was read, the top
 // findings in full (rank, cause, target, scope and nodes, failures, onset
-// and end, trigger, guide step, the summary, evidence, next actions and an
-// example line), one line for each further finding, the minor findings
+// and end, trigger, guide step, the summary, the plugin's probe evidence
+// one line per node and verdict, evidence, next actions and an example
+// line), one line for each further finding, the minor findings
 // (Finding.Minor) folded into one "other failures" line per cause (their
 // failures, findings, nodes, targets, time span and ranks), the node ×
 // cause and target × cause tables, and what the data could not tell. Plain
@@ -57,6 +58,9 @@ func WriteText(w io.Writer, r *Report) error {
 			p("    timeout ≈ %s s\n", num(*f.TimeoutS))
 		}
 		p("    %s\n", f.Summary)
+		for j := range f.Probes {
+			p("    %s\n", probeLine(&f.Probes[j], plainText))
+		}
 		if len(f.Evidence) > 0 {
 			p("    evidence:\n")
 			for _, e := range f.Evidence {

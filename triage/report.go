@@ -90,12 +90,27 @@ type Finding struct {
 	// force), nil otherwise.
 	TimeoutS *float64 `json:"timeout_s"`
 	// CertSubject and CertExpiry are the certificate facts of a TLS
-	// certificate finding (tls_cert_subject, tls_cert_expiry RFC 3339).
+	// certificate finding (tls_cert_subject, tls_cert_expiry RFC 3339;
+	// where the failed requests' entries have none, the plugin's probe's:
+	// probe_tls_subject, probe_tls_not_after).
 	CertSubject string `json:"tls_cert_subject,omitempty"`
 	CertExpiry  string `json:"tls_cert_expiry,omitempty"`
 	// Evidence are the facts the conclusion rests on, one short sentence
 	// each (counts, time ranges, the other nodes' successes, the clusters).
 	Evidence []string `json:"evidence"`
+	// Probes is the plugin's probe evidence from the failing nodes (the
+	// guide's step-2 check, run by the plugin on the node itself right
+	// after a failure): per node and verdict, the probes of the target in
+	// the node's span of failures, a minute either side. A node's probe
+	// entries when the logs have any, else the verdicts its failed
+	// requests carried (upstream_probe). Empty when there are none.
+	Probes []ProbeEvidence `json:"probes"`
+	// ProbeCheck sums Probes up: ProbeCheckFailed when the probes from
+	// the failing nodes failed as their requests did, ProbeCheckPassed
+	// when they passed (reachable_now) while the nodes' failures went on,
+	// ProbeCheckMixed when both, "" (JSON null) when no probe bears on it
+	// (none, or only probes after the failures ended).
+	ProbeCheck ProbeCheck `json:"probe_check"`
 	// Minor says the finding is noise beside the others: no trigger,
 	// ended before the end of the logs (End not nil), few failures (at
 	// most MinorFailures, or at most MinorShare of the requests its nodes
@@ -107,6 +122,69 @@ type Finding struct {
 	// one "other failures" line per cause; the JSON keeps every finding,
 	// ranked among the others.
 	Minor bool `json:"minor"`
+}
+
+// ProbeEvidence is what the plugin's probes from one node said of a
+// finding's target: one verdict, how often, when, and one probe's details.
+type ProbeEvidence struct {
+	Node    string `json:"node"`
+	Verdict string `json:"verdict"` // e.g. "unreachable_from_node" (ProbeUnreachable …)
+	// Source is ProbeFromEntries (the plugin's probe entries) or
+	// ProbeFromAccessLog (the verdict failed requests carried as
+	// upstream_probe: the logs have no probe entries of the node).
+	Source string `json:"source"`
+	// Count is the probes (ProbeFromAccessLog: the failed requests that
+	// carried the verdict) from First to Last.
+	Count int       `json:"count"`
+	First time.Time `json:"first"` // the first probe; ProbeFromAccessLog: the request's time less the verdict's age
+	Last  time.Time `json:"last"`
+	// Sample is one of the probes, with what it saw: the first in the
+	// window (else the nearest kept).
+	Sample ProbeSample `json:"sample"`
+	// Dropped sums the probe_dropped of the node's probe entries of the
+	// target and verdict: probes the plugin did not run or write.
+	Dropped int `json:"dropped"`
+}
+
+// The sources of ProbeEvidence.
+const (
+	ProbeFromEntries   = "probe"      // prefix=upstreamcause-probe entries
+	ProbeFromAccessLog = "access_log" // upstream_probe on failed requests' entries
+)
+
+// ProbeSample is one probe's details, "" when it did not say.
+type ProbeSample struct {
+	Time        time.Time `json:"time"`
+	TriggerFlag string    `json:"trigger_flag,omitempty"` // the flag of the failure that set it off
+	Addrs       string    `json:"addrs,omitempty"`        // what the host resolved to
+	Connect     string    `json:"connect,omitempty"`      // "127.0.1.1:8080 timeout 3000ms"
+	DNSError    string    `json:"dns_error,omitempty"`
+	TLSVerify   string    `json:"tls_verify,omitempty"` // the certificate's verification error
+	TLSError    string    `json:"tls_error,omitempty"`
+	TLSSubject  string    `json:"tls_subject,omitempty"`
+	TLSIssuer   string    `json:"tls_issuer,omitempty"`
+	TLSNotAfter string    `json:"tls_not_after,omitempty"`
+	TLSSANs     string    `json:"tls_sans,omitempty"`
+	TLSVersion  string    `json:"tls_version,omitempty"`
+}
+
+// ProbeCheck is Finding.ProbeCheck.
+type ProbeCheck string
+
+// The values of Finding.ProbeCheck.
+const (
+	ProbeCheckNone   ProbeCheck = ""       // no probe bears on the finding (JSON null)
+	ProbeCheckFailed ProbeCheck = "failed" // the probes from the failing nodes failed as their requests did
+	ProbeCheckPassed ProbeCheck = "passed" // they passed while the nodes' failures went on
+	ProbeCheckMixed  ProbeCheck = "mixed"  // some passed, some failed
+)
+
+// MarshalJSON writes ProbeCheckNone as null (which reads back as it).
+func (c ProbeCheck) MarshalJSON() ([]byte, error) {
+	if c == ProbeCheckNone {
+		return []byte("null"), nil
+	}
+	return []byte(`"` + string(c) + `"`), nil
 }
 
 // MinorFailures is the most failed requests a finding may have to be minor

@@ -21,17 +21,20 @@ type rule struct {
 }
 
 // rules, in the order they run: the guide's first step and the symptoms it
-// lists (scope, trigger, load), then one conclusion per category of cause,
-// each of which returns at once for incidents of another category.
+// lists (scope, trigger, load), what the plugin's probe from the failing
+// nodes saw (the guide's step 2, run by the plugin), then one conclusion per
+// category of cause, each of which returns at once for incidents of
+// another category and reads the probe's outcome where it bears on it.
 var rules = []rule{
 	{"scope", ruleScope},                        // step 1: one node, some, all; healthy elsewhere
 	{"trigger", ruleTrigger},                    // began right after a node's start or an API reload
 	{"load", ruleLoad},                          // failure rate against request volume
-	{"connect", ruleConnect},                    // UCF/UCT/NRH: the node's network path, or the upstream down
+	{"probe", ruleProbe},                        // step 2 as the plugin ran it from the failing node: failed too, or passed
+	{"connect", ruleConnect},                    // UCF/UCT/NRH: the node's network path, or the upstream down; intermittent when the probe passed
 	{"dns", ruleDNS},                            // DNS: the node's resolver, or the name itself
-	{"tls", ruleTLS},                            // TL*: the certificate facts
+	{"tls", ruleTLS},                            // TL*: the certificate facts, the probe's too
 	{"idle_close", ruleIdleClose},               // reused connections closed near one idle time: step 4
-	{"timeout", ruleTimeout},                    // URT clustered at one latency: step 5
+	{"timeout", ruleTimeout},                    // URT clustered at one latency: step 5; on some nodes only, their path (unless the probe passed)
 	{"intermediary_5xx", ruleIntermediary5xx},   // a load balancer / CDN answered 5xx
 	{"upstream_5xx", ruleUpstream5xx},           // the upstream answered 5xx itself
 	{"upstream_closed", ruleUpstreamClosed},     // closes and resets of fresh connections, bad responses
@@ -269,10 +272,183 @@ func ruleLoad(x *incident) {
 	}
 }
 
+// ruleProbe reads the plugin's probe evidence, the guide's step-2 check
+// (resolve, connect, verify the certificate) run by the plugin from the
+// failing node itself right after a failure: per failing node, its probes
+// of the target from a minute before its first failure to a minute after
+// its last, from its probe entries, else from the verdicts its failed
+// requests carried (upstream_probe). A node's check failed when its
+// probes failed (unreachable, refused, DNS, certificate) and none passed
+// before its last failure; passed when one passed (reachable_now) before
+// its last failure and none failed; a probe that passed after the last
+// failure is the recovery, no contradiction. The cause rules below read
+// the outcome (Finding.ProbeCheck).
+func ruleProbe(x *incident) {
+	a := x.a
+	x.f.Probes, x.f.ProbeCheck = nil, ProbeCheckNone
+	x.probeFailed, x.probePassed, x.probeMixed = nil, nil, nil
+	if x.target == "" || len(a.probes) == 0 {
+		return
+	}
+	for _, n := range x.nodes {
+		from, to := x.nodeOnset[n].Add(-time.Minute), x.nodeLast[n].Add(time.Minute)
+		evs := a.probeEvidence(n, x.target, from, to, false)
+		if len(evs) == 0 {
+			evs = a.probeEvidence(n, x.target, from, to, true)
+		}
+		failed, passed := false, false
+		for _, ev := range evs {
+			switch {
+			case probeFails(ev.Verdict):
+				failed = true
+			case ev.Verdict == ProbeReachable && (ev.Source == ProbeFromAccessLog || ev.First.Before(x.nodeLast[n])):
+				// A failed request carrying the verdict failed after it.
+				passed = true
+			}
+		}
+		x.f.Probes = append(x.f.Probes, evs...)
+		switch {
+		case failed && passed:
+			x.probeMixed = append(x.probeMixed, n)
+		case failed:
+			x.probeFailed = append(x.probeFailed, n)
+		case passed:
+			x.probePassed = append(x.probePassed, n)
+		}
+	}
+	switch {
+	case len(x.probeMixed) > 0 || (len(x.probeFailed) > 0 && len(x.probePassed) > 0):
+		x.f.ProbeCheck = ProbeCheckMixed
+		var parts []string
+		if len(x.probeFailed) > 0 {
+			parts = append(parts, "failed from "+list(x.probeFailed))
+		}
+		if len(x.probePassed) > 0 {
+			parts = append(parts, "passed from "+list(x.probePassed)+" while its failures went on")
+		}
+		if len(x.probeMixed) > 0 {
+			parts = append(parts, "both failed and passed from "+list(x.probeMixed))
+		}
+		x.evidence("The plugin's probes of %s disagree: they %s; the path comes and goes, or differs between the nodes.", x.target, strings.Join(parts, ", "))
+	case len(x.probeFailed) > 0:
+		x.f.ProbeCheck = ProbeCheckFailed
+	case len(x.probePassed) > 0:
+		x.f.ProbeCheck = ProbeCheckPassed
+	}
+}
+
+// probeConfirms reports whether the probes from the failing nodes failed
+// as their requests did, with verdicts among verdicts only.
+func (x *incident) probeConfirms(verdicts ...string) bool {
+	if x.f.ProbeCheck != ProbeCheckFailed {
+		return false
+	}
+	for _, ev := range x.f.Probes {
+		if probeFails(ev.Verdict) && !member(verdicts, ev.Verdict) {
+			return false
+		}
+	}
+	return true
+}
+
+// probeSaid quotes the first probe of nodes whose verdict is ok's: "the
+// plugin's probe from gw-a at T (unreachable_from_node: 127.0.1.1:8080
+// timeout 3000ms)", and the other nodes that said the same.
+func (x *incident) probeSaid(nodes []string, ok func(verdict string) bool) string {
+	var first *ProbeEvidence
+	var others []string
+	for i := range x.f.Probes {
+		ev := &x.f.Probes[i]
+		if !ok(ev.Verdict) || !member(nodes, ev.Node) {
+			continue
+		}
+		if first == nil {
+			first = ev
+		} else if ev.Node != first.Node && !member(others, ev.Node) {
+			others = append(others, ev.Node)
+		}
+	}
+	if first == nil {
+		return "the plugin's probe"
+	}
+	s := probeWords(first)
+	if len(others) > 0 {
+		s += " and the same from " + list(others)
+	}
+	return s
+}
+
+// probeWords quotes one node's probe evidence for a sentence.
+func probeWords(ev *ProbeEvidence) string {
+	if ev.Source == ProbeFromAccessLog {
+		return fmt.Sprintf("the plugin's probe verdict %s's failed requests carried (%s, probed about %s)", ev.Node, ev.Verdict, clock(ev.First))
+	}
+	at := ev.Sample.Time
+	if at.IsZero() {
+		at = ev.First
+	}
+	s := fmt.Sprintf("the plugin's probe from %s at %s (%s", ev.Node, clock(at), ev.Verdict)
+	if d := probeDetail(ev); d != "" {
+		s += ": " + d
+	}
+	return s + ")"
+}
+
+// probeDetail is what the sample probe saw, in one phrase.
+func probeDetail(ev *ProbeEvidence) string {
+	p := &ev.Sample
+	switch {
+	case ev.Verdict == ProbeDNSFails && p.DNSError != "":
+		return p.DNSError
+	case ev.Verdict == ProbeTLSInvalid && p.TLSVerify != "":
+		return p.TLSVerify
+	case ev.Verdict == ProbeTLSInvalid && p.TLSError != "":
+		return p.TLSError
+	case p.Connect != "":
+		return p.Connect
+	case p.DNSError != "":
+		return p.DNSError
+	case p.TLSVerify != "":
+		return p.TLSVerify
+	}
+	return p.TLSError
+}
+
+func isReachable(v string) bool { return v == ProbeReachable }
+
+// concludeProbePassed concludes on connect failures (and node-only
+// timeouts) while the plugin's probe passed from the failing node and its
+// failures went on: the connectivity check from the node passes at that
+// moment, so the path is not broken for good; the failures are
+// intermittent, and the gateway's side of them, its timeouts and its
+// connection pooling (the guide's step 5), is where to look.
+func concludeProbePassed(x *incident, what string) {
+	a := x.a
+	host, port := x.hostPort()
+	nodes := list(x.nodes)
+	x.f.GuideStep = 5
+	x.summary("%s failed to reach %s (%s), yet %s passed while the failures went on: the connectivity check from the node passes at that moment, so the path is not broken but the failures are intermittent: look at the Tyk side of the guide's step 5, the gateway's timeouts and connection pooling",
+		nodes, x.target, what, x.probeSaid(x.probePassed, isReachable))
+	x.act("On %s, repeat the check while the failures go on: `for i in $(seq 60); do nc -vz -w 3 %s %s; sleep 1; done` (some attempts failing: the path or the upstream drops connects now and then)", nodes, host, port)
+	pdt := "proxy_default_timeout (TYK_GW_PROXYDEFAULTTIMEOUT; Tyk's default 30 s)"
+	if a.cfg.Tyk.Known && a.cfg.Tyk.ProxyDefaultTimeoutS > 0 {
+		pdt = fmt.Sprintf("proxy_default_timeout (%s s in tyk.conf)", num(a.cfg.Tyk.ProxyDefaultTimeoutS))
+	}
+	x.act("Tyk's timeouts: %s bounds the dial, and an endpoint's enforced timeout (`hard_timeouts`, OAS `enforceTimeout`) cuts a slow connect short; compare them with the connect times of the failures", pdt)
+	pool := ""
+	if t := a.cfg.Tyk; t.Known {
+		pool = fmt.Sprintf(" (tyk.conf here: max_idle_connections_per_host %d, proxy_close_connections %v, max_conn_time %d s)", t.MaxIdleConnsPerHost, t.ProxyCloseConnections, t.MaxConnTimeS)
+	}
+	x.act("Tyk's connection pooling%s: a low `max_idle_connections_per_host` (TYK_GW_MAXIDLECONNSPERHOST; Tyk recommends 500) or `proxy_close_connections: true` makes the gateway dial anew for most requests, and bursts of connects overflow the upstream's accept backlog or %s's ephemeral ports (`ss -s` on it); `max_conn_time` (TYK_GW_MAXCONNTIME) re-dials every N s", pool, nodes)
+	x.act("On the upstream side for the same minutes: its listen backlog (`ss -ltn` on %s), its connection limits, and instances behind %s that come and go (`dig +short %s` over time)", x.target, host, host)
+}
+
 // ruleConnect concludes on connects that failed (refused, timed out, no
 // route): on some nodes while others reach the target, the failing nodes'
-// network path (guide step 3); on every node, the upstream down or not
-// listening (step 2); out of local ports or descriptors, the node itself.
+// network path (guide step 3), confirmed when the plugin's probe from the
+// node failed too; on every node, the upstream down or not listening
+// (step 2); out of local ports or descriptors, the node itself; while the
+// probe from the failing node passed, intermittent failures (step 5).
 func ruleConnect(x *incident) {
 	if x.cat != catConnect {
 		return
@@ -289,10 +465,21 @@ func ruleConnect(x *incident) {
 		x.act("Let the gateway reuse connections to %s: `max_idle_connections_per_host` (TYK_GW_MAXIDLECONNSPERHOST; Tyk recommends 500) and `proxy_close_connections: false`", x.target)
 		return
 	}
+	if x.f.ProbeCheck == ProbeCheckPassed {
+		concludeProbePassed(x, fmt.Sprintf("%d %s", x.f.Failures, what))
+		return
+	}
+	confirmed := x.probeConfirms(ProbeUnreachable, ProbeRefused, ProbeDNSFails)
 	if x.f.Scope != "all_nodes" && len(x.healthyOn) > 0 {
 		x.f.GuideStep = 3
-		x.summary("%s cannot connect to %s (%d %s) while %s reach it: %s's network path to the upstream (routes, security group, firewall) is at fault",
-			nodes, x.target, x.f.Failures, what, list(x.healthyOn), nodes)
+		if confirmed {
+			x.summary("%s cannot connect to %s (%d %s) while %s reach it, and %s failed the same way: the guide's step-2 check fails from the node itself, so %s's own network path (the container's networking environment: routes, security group, firewall, DNS) is at fault, not Tyk",
+				nodes, x.target, x.f.Failures, what, list(x.healthyOn), x.probeSaid(x.probeFailed, probeFails), nodes)
+			x.evidence("Confirmed from the node: the plugin's probe, the guide's step-2 check run on %s itself, failed as its requests did.", list(x.probeFailed))
+		} else {
+			x.summary("%s cannot connect to %s (%d %s) while %s reach it: %s's network path to the upstream (routes, security group, firewall) is at fault",
+				nodes, x.target, x.f.Failures, what, list(x.healthyOn), nodes)
+		}
 		for _, n := range x.nodes {
 			x.act("On %s: `nc -vz %s %s` and `curl -v %s` (the same from %s succeeds)", n, host, port, url, x.healthyOn[0])
 		}
@@ -309,10 +496,14 @@ func ruleConnect(x *incident) {
 		return
 	}
 	x.f.GuideStep = 2
+	probe := ""
+	if confirmed {
+		probe = ", as " + x.probeSaid(x.probeFailed, probeFails) + " confirms from " + themselves(x.probeFailed)
+	}
 	if x.f.Scope == "all_nodes" && len(x.active) > 1 {
-		x.summary("%s is down or unreachable: every node (%s) failed to connect to it (%d %s)", x.target, nodes, x.f.Failures, what)
+		x.summary("%s is down or unreachable: every node (%s) failed to connect to it (%d %s)%s", x.target, nodes, x.f.Failures, what, probe)
 	} else {
-		x.summary("%s failed to connect to %s (%d %s), and no other node shows whether it is reachable", nodes, x.target, x.f.Failures, what)
+		x.summary("%s failed to connect to %s (%d %s)%s, and no other node shows whether it is reachable", nodes, x.target, x.f.Failures, what, probe)
 	}
 	x.act("From a node and from outside the gateway: `nc -vz %s %s` and `curl -v %s`: is the upstream up and listening?", host, port, url)
 	x.act("`dig +short %s`: does the name still point at live instances%s?", host, peersNote(x.f.Peers))
@@ -329,14 +520,32 @@ func ruleDNS(x *incident) {
 	host, _ := x.hostPort()
 	x.f.GuideStep = 3
 	nodes := list(x.nodes)
+	if x.f.ProbeCheck == ProbeCheckPassed {
+		x.summary("%s failed to resolve %s (%d %s), yet %s resolved and reached it while the failures went on: the resolver fails intermittently (timeouts, a flapping or overloaded resolver, the node-local DNS cache), not for good",
+			nodes, host, x.f.Failures, x.f.Detail, x.probeSaid(x.probePassed, isReachable))
+		x.act("On %s, while the failures go on: `for i in $(seq 30); do dig +tries=1 +time=2 %s | grep -E 'status:|Query time'; sleep 1; done`: the failing answers and their times", nodes, host)
+		x.act("Check the resolver %s uses (`cat /etc/resolv.conf`: its timeout and attempts options, ndots; the node-local DNS cache or CoreDNS pod serving it: its load and errors) and Tyk's own `dns_cache` (enabled, ttl) in tyk.conf", nodes)
+		return
+	}
+	confirmed := x.probeConfirms(ProbeDNSFails)
 	if x.f.Scope != "all_nodes" && len(x.healthyOn) > 0 {
-		x.summary("%s's resolver fails for %s (%d %s) while %s resolve it and reach the upstream: %s's DNS is at fault",
-			nodes, host, x.f.Failures, x.f.Detail, list(x.healthyOn), nodes)
+		if confirmed {
+			x.summary("%s's resolver fails for %s (%d %s) while %s resolve it and reach the upstream, and %s failed to resolve it too: %s's own DNS (its resolver configuration or its path to the resolver) is at fault, not Tyk",
+				nodes, host, x.f.Failures, x.f.Detail, list(x.healthyOn), x.probeSaid(x.probeFailed, probeFails), nodes)
+			x.evidence("Confirmed from the node: the plugin's probe, the guide's step-2 check run on %s itself, could not resolve %s either.", list(x.probeFailed), host)
+		} else {
+			x.summary("%s's resolver fails for %s (%d %s) while %s resolve it and reach the upstream: %s's DNS is at fault",
+				nodes, host, x.f.Failures, x.f.Detail, list(x.healthyOn), nodes)
+		}
 		x.act("On %s: `dig %s` and `cat /etc/resolv.conf`; the same on %s, which resolves", nodes, host, x.healthyOn[0])
 		x.act("On %s: `dig @<each nameserver of resolv.conf> %s`: which resolver fails; check the node's path to it (UDP and TCP 53 egress in its security group / network ACL, the node-local DNS cache or CoreDNS pod serving it)", nodes, host)
 		return
 	}
-	x.summary("%s does not resolve on %s (%d %s)", host, nodes, x.f.Failures, x.f.Detail)
+	probe := ""
+	if confirmed {
+		probe = ", as " + x.probeSaid(x.probeFailed, probeFails) + " confirms from " + themselves(x.probeFailed)
+	}
+	x.summary("%s does not resolve on %s (%d %s)%s", host, nodes, x.f.Failures, x.f.Detail, probe)
 	x.act("`dig %s` from a node and from elsewhere: %s", host, dnsHint(x.f.Detail))
 	x.act("If the name is right, check the resolvers every node uses (`cat /etc/resolv.conf`) and the zone's authoritative servers")
 }
@@ -349,6 +558,15 @@ func ruleTLS(x *incident) {
 	}
 	host, port := x.hostPort()
 	x.f.GuideStep = 2
+	confirmed := x.probeConfirms(ProbeTLSInvalid)
+	if confirmed {
+		// The probe's certificate facts, where the requests' entries had none.
+		for _, ev := range x.f.Probes {
+			if ev.Verdict == ProbeTLSInvalid && x.f.CertSubject == "" && ev.Sample.TLSSubject != "" {
+				x.f.CertSubject, x.f.CertExpiry = ev.Sample.TLSSubject, ev.Sample.TLSNotAfter
+			}
+		}
+	}
 	cert := ""
 	if x.f.CertSubject != "" {
 		cert = fmt.Sprintf(" (certificate %s", x.f.CertSubject)
@@ -358,9 +576,46 @@ func ruleTLS(x *incident) {
 		cert += ")"
 		x.evidence("The failing certificate: subject %s, expiry %s.", x.f.CertSubject, orDash(x.f.CertExpiry))
 	}
-	x.summary("The TLS handshake with %s fails on %s: %s%s", x.target, list(x.nodes), tlsWords(x.f.Detail), cert)
+	switch {
+	case confirmed:
+		x.summary("The TLS handshake with %s fails on %s: %s%s, confirmed by the plugin's probe from %s (tls_invalid)", x.target, list(x.nodes), tlsWords(x.f.Detail), cert, list(x.probeFailed))
+		for _, ev := range x.f.Probes {
+			if ev.Verdict == ProbeTLSInvalid {
+				x.evidence("The plugin's probe from %s at %s saw the certificate: %s.", ev.Node, clock(ev.Sample.Time), probeCertWords(&ev.Sample))
+				break
+			}
+		}
+	case x.f.ProbeCheck == ProbeCheckPassed:
+		x.summary("The TLS handshake with %s fails on %s: %s%s, yet %s verified it while the failures went on: some of the addresses behind %s serve another certificate, or it was replaced meanwhile",
+			x.target, list(x.nodes), tlsWords(x.f.Detail), cert, x.probeSaid(x.probePassed, isReachable), host)
+		x.act("From %s, each address behind the name: `for ip in $(dig +short %s); do echo $ip; openssl s_client -connect $ip:%s -servername %s </dev/null 2>/dev/null | openssl x509 -noout -subject -enddate; done`", x.nodes[0], host, port, host)
+	default:
+		x.summary("The TLS handshake with %s fails on %s: %s%s", x.target, list(x.nodes), tlsWords(x.f.Detail), cert)
+	}
 	x.act("From %s: `openssl s_client -connect %s:%s -servername %s -showcerts </dev/null` and `openssl x509 -noout -subject -issuer -dates -ext subjectAltName` on the certificate it prints", x.nodes[0], host, port, host)
 	x.act("%s", tlsAction(x.f.Detail, host))
+}
+
+// probeCertWords lists a probe's certificate facts: its verification
+// error, subject, issuer, expiry, names and TLS version.
+func probeCertWords(p *ProbeSample) string {
+	var parts []string
+	add := func(label, v string) {
+		if v != "" {
+			parts = append(parts, label+v)
+		}
+	}
+	add("", p.TLSVerify)
+	add("", p.TLSError)
+	add("subject ", p.TLSSubject)
+	add("issuer ", p.TLSIssuer)
+	add("not after ", p.TLSNotAfter)
+	add("SANs ", p.TLSSANs)
+	add("", p.TLSVersion)
+	if len(parts) == 0 {
+		return "no details"
+	}
+	return strings.Join(parts, "; ")
 }
 
 // ruleIdleClose is the guide's step 4: pooled connections closed under the
@@ -410,17 +665,25 @@ func ruleTimeout(x *incident) {
 	}
 	a := x.a
 	x.f.TimeoutS = nil
-	if x.f.Scope != "all_nodes" && len(x.healthyOn) > 0 {
+	if x.f.Scope != "all_nodes" && len(x.healthyOn) > 0 && x.f.ProbeCheck != ProbeCheckPassed {
 		// Timeouts on some nodes while others are served by the same
 		// target: the node's path, not a timeout setting. Without the
 		// plugin, Tyk 5.12+ flags a connect that never completes (a
 		// dropped SYN) URT context_deadline_exceeded (seen on 5.14.0 in
-		// scripts/e2e fleet); the plugin would say UCT.
+		// scripts/e2e fleet); the plugin would say UCT. Unless the
+		// plugin's probe from the node passed meanwhile: then the
+		// timeouts are the gateway's own matter, below.
 		host, port := x.hostPort()
 		nodes := list(x.nodes)
 		x.f.GuideStep = 3
-		x.summary("Requests to %s time out on %s (%d %s) while %s are served by it: %s's network path to the upstream (routes, security group, firewall) is the likely fault, not a timeout setting",
-			x.target, nodes, x.f.Failures, x.f.Detail, list(x.healthyOn), nodes)
+		if x.probeConfirms(ProbeUnreachable, ProbeRefused, ProbeDNSFails) {
+			x.summary("Requests to %s time out on %s (%d %s) while %s are served by it, and %s failed too: the guide's step-2 check fails from the node itself, so %s's own network path (the container's networking environment) is at fault, not a timeout setting",
+				x.target, nodes, x.f.Failures, x.f.Detail, list(x.healthyOn), x.probeSaid(x.probeFailed, probeFails), nodes)
+			x.evidence("Confirmed from the node: the plugin's probe, the guide's step-2 check run on %s itself, failed as its requests did.", list(x.probeFailed))
+		} else {
+			x.summary("Requests to %s time out on %s (%d %s) while %s are served by it: %s's network path to the upstream (routes, security group, firewall) is the likely fault, not a timeout setting",
+				x.target, nodes, x.f.Failures, x.f.Detail, list(x.healthyOn), nodes)
+		}
 		for _, n := range x.nodes {
 			x.act("On %s: `nc -vz -w 3 %s %s` and `curl -v %s` (the same from %s succeeds): a connect that hangs is a dropped path", n, host, port, x.url(), x.healthyOn[0])
 		}
@@ -431,6 +694,9 @@ func ruleTimeout(x *incident) {
 		return
 	}
 	x.f.GuideStep = 5
+	if x.f.ProbeCheck == ProbeCheckPassed {
+		x.evidence("The path is not the fault: %s passed while the timeouts went on.", x.probeSaid(x.probePassed, isReachable))
+	}
 	pdt := float64(tykDefaultProxyTimeoutS)
 	pdtWords := "Tyk's default proxy_default_timeout (30 s)"
 	if a.cfg.Tyk.Known && a.cfg.Tyk.ProxyDefaultTimeoutS > 0 {
@@ -683,6 +949,24 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// themselves is "the node itself" or "the nodes themselves".
+func themselves(nodes []string) string {
+	if len(nodes) == 1 {
+		return "the node itself"
+	}
+	return "the nodes themselves"
+}
+
+// member reports whether xs, sorted or not, has s.
+func member(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 func contains(xs []string, s string) bool {

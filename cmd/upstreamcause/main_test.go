@@ -127,8 +127,20 @@ type jsonReport struct {
 			Kind string `json:"kind"`
 			Node string `json:"node"`
 		} `json:"trigger"`
-		Summary string   `json:"summary"`
-		Actions []string `json:"actions"`
+		Summary    string   `json:"summary"`
+		Actions    []string `json:"actions"`
+		ProbeCheck *string  `json:"probe_check"`
+		Probes     []struct {
+			Node    string `json:"node"`
+			Verdict string `json:"verdict"`
+			Source  string `json:"source"`
+			Count   int    `json:"count"`
+			Sample  struct {
+				Connect   string `json:"connect"`
+				DNSError  string `json:"dns_error"`
+				TLSVerify string `json:"tls_verify"`
+			} `json:"sample"`
+		} `json:"probes"`
 	} `json:"findings"`
 	Inputs struct {
 		Lines   int      `json:"lines"`
@@ -416,5 +428,80 @@ func TestAddJSONKey(t *testing.T) {
 	}
 	if _, err := addJSONKey([]byte("[1]"), "k", 1); err == nil {
 		t.Errorf("no error for an array")
+	}
+}
+
+// The plugin's probe evidence, in triage/testdata/probe-fleet.log (a
+// kubectl --prefix stream of three pods with the probe on; see
+// probe_fleet_test.go there): every format shows it, and the conclusions
+// follow it, from a file and from stdin.
+func TestTriageProbeEvidence(t *testing.T) {
+	fixture := filepath.Join("..", "..", "triage", "testdata", "probe-fleet.log")
+	r := runArgs(t, "", "triage", fixture)
+	if r.code != 1 || r.stderr != "" {
+		t.Fatalf("exit %d\nstderr: %s", r.code, r.stderr)
+	}
+	for _, s := range []string{
+		"#2  UCT connection_timeout  orders.internal:8080  single_node: gw-a  23 failures\n    guide step 3 (the node's network and DNS)",
+		"\n    probe from gw-a at 2026-12-02T10:03:19Z after a UCT: unreachable_from_node (127.0.1.1:8080 timeout 3000ms); 8 probes ",
+		"so gw-a's own network path (the container's networking environment: routes, security group, firewall, DNS) is at fault, not Tyk",
+		"#3  UCT connection_timeout  billing.internal:8080  single_node: gw-b  10 failures\n    guide step 5 (Tyk's own timeouts)",
+		"\n    probe from gw-b at 2026-12-02T10:01:45Z after a UCT: reachable_now (127.0.1.2:8080 ok 0.4ms); 10 probes ",
+		"the connectivity check from the node passes at that moment",
+		"\n    probe from gw-c at 2026-12-02T10:05:09Z after a DNS: dns_fails_from_node (lookup inventory.internal on 127.0.2.3:53: server misbehaving)",
+		"issuer CN=upstreamcause test CA, not after 2026-12-02T10:07:00Z, SANs payments.internal, TLS 1.3",
+		"The plugin dropped 28 probes (probe_dropped, its rate limit)",
+	} {
+		if !strings.Contains(r.stdout, s) {
+			t.Errorf("text report lacks %q:\n%s", s, r.stdout)
+		}
+	}
+
+	in, err := os.ReadFile(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = runMain(t, in, "triage", "--format", "json", "-")
+	if r.code != 1 {
+		t.Fatalf("json: exit %d\nstderr: %s", r.code, r.stderr)
+	}
+	rep := decodeReport(t, r.stdout)
+	want := map[string]struct {
+		check, verdict string
+		step           int
+		nodes          int
+	}{
+		"orders.internal:8080":    {"failed", "unreachable_from_node", 3, 1},
+		"billing.internal:8080":   {"passed", "reachable_now", 5, 1},
+		"payments.internal:8443":  {"failed", "tls_invalid", 2, 3},
+		"inventory.internal:8080": {"failed", "dns_fails_from_node", 3, 1},
+	}
+	if len(rep.Findings) != len(want) {
+		t.Fatalf("%d findings, want %d", len(rep.Findings), len(want))
+	}
+	for _, f := range rep.Findings {
+		w, ok := want[f.Target]
+		if !ok || f.ProbeCheck == nil || *f.ProbeCheck != w.check || f.GuideStep != w.step || len(f.Probes) != w.nodes {
+			t.Errorf("%s: probe_check %v, step %d, probes %+v", f.Target, f.ProbeCheck, f.GuideStep, f.Probes)
+			continue
+		}
+		for _, p := range f.Probes {
+			if p.Verdict != w.verdict || p.Source != "probe" || p.Count == 0 || p.Sample.Connect+p.Sample.DNSError+p.Sample.TLSVerify == "" {
+				t.Errorf("%s: probe %+v", f.Target, p)
+			}
+		}
+	}
+
+	html := filepath.Join(t.TempDir(), "report.html")
+	r = runArgs(t, "", "triage", "--format", "markdown", "--html", html, fixture)
+	if r.code != 1 || !strings.Contains(r.stdout, "\n- Probe from `gw-a` at 2026-12-02T10:03:19Z after a `UCT`: `unreachable_from_node` (`127.0.1.1:8080 timeout 3000ms`); 8 probes") {
+		t.Errorf("markdown: exit %d:\n%s", r.code, r.stdout)
+	}
+	b, err := os.ReadFile(html)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte("<dt>probe</dt><dd>probe from gw-b at 2026-12-02T10:01:45Z after a UCT: reachable_now (127.0.1.2:8080 ok 0.4ms)")) {
+		t.Errorf("HTML report lacks gw-b's probe line")
 	}
 }
