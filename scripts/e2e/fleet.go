@@ -114,6 +114,7 @@ type fleetFlags struct {
 	tyk, version, plugin, examples, templates, dir, triage, report string
 	redisPort                                                      int
 	duration                                                       time.Duration
+	probe                                                          bool // the nodes run with UPSTREAMCAUSE_PROBE=on (with the plugin only)
 }
 
 func fleet(args []string) int {
@@ -129,6 +130,7 @@ func fleet(args []string) int {
 	fs.StringVar(&f.report, "report", "", "folder to copy the reports into (report.txt, .md, .json, .html and, with chromium, triage-report.png); empty: none")
 	fs.IntVar(&f.redisPort, "redis-port", 6380, "the fleet's Redis on 127.0.0.1")
 	fs.DurationVar(&f.duration, "duration", 40*time.Second, "how long the incident runs")
+	fs.BoolVar(&f.probe, "probe", true, "with the plugin: run the nodes with UPSTREAMCAUSE_PROBE=on and check the probes from gw-a and gw-c")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -412,6 +414,9 @@ func (n *fleetNode) start(f *fleetFlags) error {
 	cmd.Dir = n.dir
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.Env = append(os.Environ(), "UPSTREAMCAUSE_NODE="+n.Name, "TYK_LOGLEVEL=info")
+	if f.plugin != "" && f.probe {
+		cmd.Env = append(cmd.Env, "UPSTREAMCAUSE_PROBE=on")
+	}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("%s: %w", n.Name, err)
 	}
@@ -565,6 +570,7 @@ type fleetFinding struct {
 		Time *time.Time `json:"time"`
 	} `json:"trigger"`
 	IdleTimeoutS *float64 `json:"idle_timeout_s"`
+	ProbeCheck   *string  `json:"probe_check"`
 	Summary      string   `json:"summary"`
 }
 
@@ -605,12 +611,18 @@ func checkFleet(f *fleetFlags, wants []fleetWant, logs []string) bool {
 			continue
 		}
 		log("fleet: triage of the %s: %d lines, %d skipped, nodes %v, %d findings", in.name, rep.Inputs.Lines, rep.Inputs.Skipped, rep.Inputs.Nodes, len(rep.Findings))
-		if problems := judgeFleet(rep, wants, in.nodes, f.plugin != "", notJSON(logs)); len(problems) > 0 {
+		if problems := judgeFleet(rep, wants, in.nodes, f.plugin != "", f.plugin != "" && f.probe, notJSON(logs)); len(problems) > 0 {
 			ok = false
 			for _, p := range problems {
 				log("fleet: FAIL (%s): %s", in.name, p)
 			}
 			os.Stderr.Write(raw)
+		}
+	}
+	if f.plugin != "" && f.probe {
+		for _, p := range judgeFleetProbes(logs) {
+			ok = false
+			log("fleet: FAIL (probe): %s", p)
 		}
 	}
 	text, _, err := runTriageRaw(f.triage, append([]string{"triage", "--format", "text"}, logs...)...)
@@ -720,7 +732,11 @@ func runTriage(bin string, args ...string) (*fleetReport, []byte, error) {
 // Skipped lines must be exactly the logs' lines that are not JSON objects
 // (the gateway's stderr: Go's log package prints "… terminated" when Tyk
 // 5.8 gets SIGTERM): unknown to triage, counted, never a finding.
-func judgeFleet(rep *fleetReport, wants []fleetWant, nodes []string, plugin bool, notJSON int) []string {
+//
+// With probe (the nodes ran the plugin's probe), the node-only failures
+// (orders from gw-a, inventory from gw-c) must have probe_check "failed":
+// the probe from the failing node confirms it.
+func judgeFleet(rep *fleetReport, wants []fleetWant, nodes []string, plugin, probe bool, notJSON int) []string {
 	var problems []string
 	bad := func(format string, a ...any) { problems = append(problems, fmt.Sprintf(format, a...)) }
 	if rep.Inputs.Skipped != notJSON {
@@ -777,11 +793,64 @@ func judgeFleet(rep *fleetReport, wants []fleetWant, nodes []string, plugin bool
 				bad("%s: trigger time %v, want the restart at %s", w.Service, tt, w.TriggerTime.Format(time.RFC3339))
 			}
 		}
+		if probe && w.Scope == "single_node" {
+			if f.ProbeCheck == nil || *f.ProbeCheck != "failed" {
+				got := "null"
+				if f.ProbeCheck != nil {
+					got = *f.ProbeCheck
+				}
+				bad("%s: probe_check %s, want failed (the probe from %v fails too)", w.Service, got, wantNodes)
+			}
+		}
 		if w.Flag == "UCC" {
 			if v := f.IdleTimeoutS; v == nil || *v < fleetIdle.Seconds()-0.1 || *v > fleetBillingEvery.Seconds()+0.5 {
 				bad("%s: idle_timeout_s %v, want between %.1f and %.1f", w.Service, v, fleetIdle.Seconds()-0.1, fleetBillingEvery.Seconds()+0.5)
 			}
 		}
+	}
+	return problems
+}
+
+// fleetProbeWant is the verdict the probe of each node must reach for the
+// node-only failures: gw-a, whose packets to orders are dropped, finds it
+// unreachable from itself; gw-c, whose resolver fails inventory, finds the
+// name does not resolve. No node may find either of them reachable while
+// the incident lasts, and gw-b, which both work from, must not probe them.
+var fleetProbeWant = map[string]map[string]string{ // node -> target -> verdict
+	"gw-a": {"orders.internal:8080": "unreachable_from_node"},
+	"gw-c": {"inventory.internal:8080": "dns_fails_from_node"},
+	"gw-b": {},
+}
+
+// judgeFleetProbes checks the probe entries of the nodes' logs (logs in
+// the order gw-a, gw-b, gw-c) against fleetProbeWant.
+func judgeFleetProbes(logs []string) []string {
+	var problems []string
+	for i, node := range []string{"gw-a", "gw-b", "gw-c"} {
+		if i >= len(logs) {
+			break
+		}
+		want := fleetProbeWant[node]
+		seen := map[string][]string{}
+		for _, e := range probeEntries(logs[i]) {
+			t, _ := e["probe_target"].(string)
+			v, _ := e["probe_verdict"].(string)
+			seen[t] = append(seen[t], v)
+			if n, _ := e["gateway_node"].(string); n != node {
+				problems = append(problems, fmt.Sprintf("%s: a probe entry names node %q", node, n))
+			}
+		}
+		for t, v := range want {
+			if len(seen[t]) == 0 || seen[t][0] != v {
+				problems = append(problems, fmt.Sprintf("%s: probe verdicts of %s %v, want %s first", node, t, seen[t], v))
+			}
+		}
+		for _, t := range []string{"orders.internal:8080", "inventory.internal:8080"} {
+			if _, mine := want[t]; !mine && len(seen[t]) > 0 {
+				problems = append(problems, fmt.Sprintf("%s: probed %s (%v), which fails only on another node", node, t, seen[t]))
+			}
+		}
+		log("fleet: probes from %s: %v", node, seen)
 	}
 	return problems
 }
