@@ -32,9 +32,17 @@ type gateway struct {
 	noResp bool // the API has no response hook
 	v512   bool // write the gateway's own response_flag like Tyk 5.12
 
-	// w is the client-facing writer of the last request served: the
-	// response the client got, headers included.
-	w *httptest.ResponseRecorder
+	// last is the client-facing writer of the last request served: the
+	// response the client got, headers included (lastW reads it).
+	mu   sync.Mutex
+	last *httptest.ResponseRecorder
+}
+
+// lastW returns the client-facing writer of the last request served.
+func (g *gateway) lastW() *httptest.ResponseRecorder {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.last
 }
 
 func newGateway(t *testing.T, cfg accesslog.Config) *gateway {
@@ -112,7 +120,9 @@ func (g *gateway) serve(ctx context.Context, method, target string) logrus.Field
 		}
 	}
 	g.log.WithFields(fields).Info()
-	g.w = w
+	g.mu.Lock()
+	g.last = w
+	g.mu.Unlock()
 	return g.seen.LastEntry().Data
 }
 

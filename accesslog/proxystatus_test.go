@@ -25,7 +25,7 @@ import (
 // test when they do not parse.
 func proxyStatus(t *testing.T, g *gateway) httpsfv.List {
 	t.Helper()
-	lines := g.w.Result().Header.Values("Proxy-Status")
+	lines := g.lastW().Result().Header.Values("Proxy-Status")
 	if len(lines) == 0 {
 		return nil
 	}
@@ -104,7 +104,7 @@ func TestProxyStatusNotOnSuccessOrWhenOff(t *testing.T) {
 
 	g := newGateway(t, proxyStatusConfig())
 	g.serve(context.Background(), "GET", "http://"+ok+"/")
-	if v := g.w.Result().Header.Values("Proxy-Status"); len(v) != 0 {
+	if v := g.lastW().Result().Header.Values("Proxy-Status"); len(v) != 0 {
 		t.Errorf("success: Proxy-Status %q", v)
 	}
 
@@ -116,7 +116,7 @@ func TestProxyStatusNotOnSuccessOrWhenOff(t *testing.T) {
 	if d["upstream_flag"] != "CDC" {
 		t.Fatalf("client gone: flag %v, want CDC", d["upstream_flag"])
 	}
-	if v := g.w.Result().Header.Values("Proxy-Status"); len(v) != 0 {
+	if v := g.lastW().Result().Header.Values("Proxy-Status"); len(v) != 0 {
 		t.Errorf("client gone: Proxy-Status %q", v)
 	}
 
@@ -125,7 +125,7 @@ func TestProxyStatusNotOnSuccessOrWhenOff(t *testing.T) {
 	if d["upstream_flag"] != "UCF" {
 		t.Fatalf("off: flag %v, want UCF", d["upstream_flag"])
 	}
-	if v := g.w.Result().Header.Values("Proxy-Status"); len(v) != 0 {
+	if v := g.lastW().Result().Header.Values("Proxy-Status"); len(v) != 0 {
 		t.Errorf("off: Proxy-Status %q", v)
 	}
 }
@@ -168,7 +168,7 @@ func TestProxyStatusReceivedStatus(t *testing.T) {
 	}
 
 	g.serve(context.Background(), "GET", "http://"+ok+"/")
-	if v := g.w.Result().Header.Values("Proxy-Status"); len(v) != 0 {
+	if v := g.lastW().Result().Header.Values("Proxy-Status"); len(v) != 0 {
 		t.Errorf("200 after a 503: Proxy-Status %q", v)
 	}
 }
