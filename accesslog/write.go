@@ -91,12 +91,6 @@ func (h *Hook) write(d logrus.Fields, req *request) {
 	if h.cfg.Node != "" {
 		set(n.Node, h.cfg.Node)
 	}
-	if h.cfg.Probe != nil && req.target != "" {
-		if v, age, ok := h.cfg.Probe.Latest(req.target, time.Now()); ok {
-			set(n.Probe, v)
-			set(n.ProbeAgeS, int(age/time.Second))
-		}
-	}
 	if h.cfg.Compat {
 		set(KeyResponseFlag, r.Flag)
 		set(KeyResponseDetail, r.Detail)
@@ -116,6 +110,13 @@ func (h *Hook) write(d logrus.Fields, req *request) {
 		}
 		if req.status != 0 {
 			set(KeyUpstreamStatus, req.status)
+		}
+	}
+	// Last: the only call out of this package (the probe's table).
+	if h.cfg.Probe != nil && req.target != "" {
+		if v, age, ok := h.cfg.Probe.Latest(req.target, time.Now()); ok {
+			set(n.Probe, v)
+			set(n.ProbeAgeS, int(age/time.Second))
 		}
 	}
 }

@@ -7,13 +7,8 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"runtime"
-	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/miekg/dns"
 
 	"github.com/upstreamcause/tyk-upstream-cause/internal/upstreams"
 )
@@ -52,28 +47,8 @@ func TestMain(m *testing.M) {
 // connects), a DNS server or a test upstream, and returns the stacks of
 // those still running when the wait runs out.
 func waitNoLeaks(wait time.Duration) string {
-	deadline := time.Now().Add(wait)
-	for {
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		var leaked []string
-		for _, g := range strings.Split(string(buf), "\n\n") {
-			if strings.Contains(g, "probe.(*Prober)") ||
-				strings.Contains(g, "probe.(*Result)") ||
-				strings.Contains(g, "probe.dial") ||
-				strings.Contains(g, "github.com/miekg/dns") ||
-				strings.Contains(g, "internal/upstreams.") {
-				leaked = append(leaked, g)
-			}
-		}
-		if len(leaked) == 0 {
-			return ""
-		}
-		if time.Now().After(deadline) {
-			return strings.Join(leaked, "\n\n")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return upstreams.WaitNoLeaks(wait, "probe.(*Prober)", "probe.(*Result)", "probe.dial",
+		"github.com/miekg/dns", "internal/upstreams.")
 }
 
 // hostPort returns the "host:port" of one of the Set's URLs.
@@ -137,81 +112,3 @@ func holdingResolver(release <-chan struct{}, dnsAddr string) *net.Resolver {
 		},
 	}
 }
-
-// multiZone is a DNS server on 127.0.0.1 (UDP) that answers a name with
-// several A records, which upstreams.Zone cannot; every other name, and
-// every other type, NXDOMAIN / an empty NOERROR.
-type multiZone struct {
-	addr string
-	srv  *dns.Server
-	mu   sync.Mutex
-	a    map[string][]net.IP // by lower-case FQDN
-}
-
-func startMultiZone(t testing.TB) *multiZone {
-	t.Helper()
-	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	z := &multiZone{addr: pc.LocalAddr().String(), a: make(map[string][]net.IP)}
-	started := make(chan struct{})
-	z.srv = &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(z.answer), NotifyStartedFunc: func() { close(started) }}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		z.srv.ActivateAndServe()
-	}()
-	select {
-	case <-started:
-	case <-done:
-		t.Fatal("multiZone: the DNS server did not start")
-	}
-	t.Cleanup(func() {
-		z.srv.Shutdown()
-		<-done
-	})
-	return z
-}
-
-// set makes the server answer name with one A record per ip.
-func (z *multiZone) set(name string, ips ...string) {
-	var list []net.IP
-	for _, s := range ips {
-		list = append(list, net.ParseIP(s).To4())
-	}
-	z.mu.Lock()
-	z.a[dns.Fqdn(strings.ToLower(name))] = list
-	z.mu.Unlock()
-}
-
-func (z *multiZone) answer(w dns.ResponseWriter, r *dns.Msg) {
-	m := new(dns.Msg)
-	m.SetReply(r)
-	m.Authoritative = true
-	m.RecursionAvailable = true
-	if len(r.Question) != 1 {
-		m.Rcode = dns.RcodeFormatError
-		w.WriteMsg(m)
-		return
-	}
-	q := r.Question[0]
-	z.mu.Lock()
-	ips, ok := z.a[strings.ToLower(q.Name)]
-	z.mu.Unlock()
-	switch {
-	case !ok:
-		m.Rcode = dns.RcodeNameError
-	case q.Qtype == dns.TypeA && q.Qclass == dns.ClassINET:
-		for _, ip := range ips {
-			m.Answer = append(m.Answer, &dns.A{
-				Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 1},
-				A:   ip,
-			})
-		}
-	}
-	w.WriteMsg(m)
-}
-
-// resolver returns a pure-Go resolver that sends every query to z.
-func (z *multiZone) resolver() *net.Resolver { return upstreams.NewResolver(z.addr) }

@@ -376,13 +376,18 @@ func outcomes(r *Result) map[string]string {
 // concurrently; the verdict weighs them all.
 func TestRunMultipleAddresses(t *testing.T) {
 	port := listenPair(t)
-	z := startMultiZone(t)
-	z.set("mixed.multi.test", "127.0.0.2", "127.0.0.3")
-	z.set("dead.multi.test", "127.0.0.2", "127.0.0.4")
-	z.set("refused.multi.test", "127.0.0.4", "127.0.0.5")
-	z.set("many.multi.test", "127.0.0.4", "127.0.0.5", "127.0.0.3")
+	z, err := upstreams.StartZone()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(z.Close)
+	ip := net.ParseIP
+	z.SetA("mixed.multi.test", ip("127.0.0.2"), ip("127.0.0.3"))
+	z.SetA("dead.multi.test", ip("127.0.0.2"), ip("127.0.0.4"))
+	z.SetA("refused.multi.test", ip("127.0.0.4"), ip("127.0.0.5"))
+	z.SetA("many.multi.test", ip("127.0.0.4"), ip("127.0.0.5"), ip("127.0.0.3"))
 	cfg := testConfig()
-	cfg.Resolver = z.resolver()
+	cfg.Resolver = z.Resolver()
 	a := func(ip string) string { return ip + ":" + port }
 
 	r := run(t, cfg, Request{Target: "mixed.multi.test:" + port}, VerdictReachable)

@@ -239,12 +239,12 @@ func loopbackAddr(addr string) error {
 
 // What a Zone answers for a name.
 type zoneAnswer struct {
-	ip       net.IP // A record (when not servFail)
+	ips      []net.IP // A records (when not servFail)
 	servFail bool
 }
 
 // Zone is a DNS server on loopback (UDP and TCP on one port) that answers
-// the names it is given: an A record (other types: an empty NOERROR), or
+// the names it is given: A records (other types: an empty NOERROR), or
 // SERVFAIL; every other name NXDOMAIN. Answers can be changed while it runs.
 // Each gateway node of a simulated fleet has its own Zone, as each node has
 // its own resolver.
@@ -278,10 +278,15 @@ func fqdn(name string) string {
 	return dns.Fqdn(strings.ToLower(name))
 }
 
-// SetA makes the Zone answer name with the A record ip (TTL 1 s).
-func (z *Zone) SetA(name string, ip net.IP) {
+// SetA makes the Zone answer name with one A record per ip (TTL 1 s), in
+// that order: a name with several instances behind it.
+func (z *Zone) SetA(name string, ips ...net.IP) {
+	a := zoneAnswer{ips: make([]net.IP, 0, len(ips))}
+	for _, ip := range ips {
+		a.ips = append(a.ips, ip.To4())
+	}
 	z.mu.Lock()
-	z.answers[fqdn(name)] = zoneAnswer{ip: ip.To4()}
+	z.answers[fqdn(name)] = a
 	z.mu.Unlock()
 }
 
@@ -334,11 +339,13 @@ func (z *Zone) answer(w dns.ResponseWriter, r *dns.Msg) {
 		m.Rcode = dns.RcodeNameError
 	case a.servFail:
 		m.Rcode = dns.RcodeServerFailure
-	case q.Qtype == dns.TypeA && q.Qclass == dns.ClassINET && a.ip != nil:
-		m.Answer = append(m.Answer, &dns.A{
-			Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 1},
-			A:   a.ip,
-		})
+	case q.Qtype == dns.TypeA && q.Qclass == dns.ClassINET:
+		for _, ip := range a.ips {
+			m.Answer = append(m.Answer, &dns.A{
+				Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 1},
+				A:   ip,
+			})
+		}
 	}
 	w.WriteMsg(m)
 }

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"os"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -51,27 +50,8 @@ func TestMain(m *testing.M) {
 // of the DNS server or of an HTTP client connection, and returns the stacks
 // of those still running when the wait runs out.
 func waitNoLeaks(wait time.Duration) string {
-	deadline := time.Now().Add(wait)
-	for {
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		var leaked []string
-		for _, g := range strings.Split(string(buf), "\n\n") {
-			if strings.Contains(g, "internal/upstreams.(*rawServer)") ||
-				strings.Contains(g, "internal/upstreams.handle") ||
-				strings.Contains(g, "github.com/miekg/dns") ||
-				strings.Contains(g, "net/http.(*persistConn)") {
-				leaked = append(leaked, g)
-			}
-		}
-		if len(leaked) == 0 {
-			return ""
-		}
-		if time.Now().After(deadline) {
-			return strings.Join(leaked, "\n\n")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return WaitNoLeaks(wait, "internal/upstreams.(*rawServer)", "internal/upstreams.handle",
+		"github.com/miekg/dns", "net/http.(*persistConn)")
 }
 
 // transport returns s.Transports(300ms, 500ms, s.Transport) (only the two
