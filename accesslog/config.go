@@ -2,8 +2,8 @@ package accesslog
 
 import (
 	"context"
+	"math"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -162,70 +162,38 @@ const (
 // sentence each; the caller decides whether to print them.
 func ConfigFromEnv(getenv func(string) string) (cfg Config, problems []string) {
 	cfg = DefaultConfig()
-	bad := func(name, v, want string) {
-		problems = append(problems, name+"="+strconv.Quote(v)+": want "+want+"; default kept")
+	env := Env{Getenv: getenv}
+	switch v := env.Value(EnvFieldNames); strings.ToLower(v) {
+	case "":
+	case "tyk":
+		cfg.Names = &TykNames
+	case "ecs":
+		cfg.Names = &ECSNames
+	default:
+		env.Bad(EnvFieldNames, v, `"tyk" or "ecs"`)
 	}
-	if v := strings.TrimSpace(getenv(EnvFieldNames)); v != "" {
-		switch strings.ToLower(v) {
-		case "tyk":
-			cfg.Names = &TykNames
-		case "ecs":
-			cfg.Names = &ECSNames
-		default:
-			bad(EnvFieldNames, v, `"tyk" or "ecs"`)
-		}
-	}
-	boolVar := func(name string, dst *bool) {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			b, ok := ParseSwitch(v)
-			if !ok {
-				bad(name, v, "on or off")
-				return
-			}
-			*dst = b
-		}
-	}
-	boolVar(EnvCompat, &cfg.Compat)
-	boolVar(EnvTimings, &cfg.Timings)
-	boolVar(EnvProxyStatus, &cfg.ProxyStatus)
-	boolVar(EnvProxyStatusDetails, &cfg.ProxyStatusDetails)
-	if v := strings.TrimSpace(getenv(EnvProxyStatusName)); v != "" {
+	env.Switch(EnvCompat, &cfg.Compat)
+	env.Switch(EnvTimings, &cfg.Timings)
+	env.Switch(EnvProxyStatus, &cfg.ProxyStatus)
+	env.Switch(EnvProxyStatusDetails, &cfg.ProxyStatusDetails)
+	if v := env.Value(EnvProxyStatusName); v != "" {
 		if isToken(v) {
 			cfg.ProxyStatusName = v
 		} else {
-			bad(EnvProxyStatusName, v, "an RFC 8941 token such as tyk or gw-eu-1")
+			env.Bad(EnvProxyStatusName, v, "an RFC 8941 token such as tyk or gw-eu-1")
 		}
 	}
-	if v := strings.TrimSpace(getenv(EnvNode)); v == "-" {
+	if v := env.Value(EnvNode); v == "-" {
 		cfg.Node = ""
 	} else if v != "" {
 		cfg.Node = v
 	}
-	durVar := func(name string, dst *time.Duration) {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			d, err := time.ParseDuration(v)
-			if err != nil || d <= 0 {
-				bad(name, v, "a positive Go duration such as 10m")
-				return
-			}
-			*dst = d
-		}
-	}
-	durVar(EnvTTL, &cfg.TTL)
-	durVar(EnvOrphanTTL, &cfg.OrphanTTL)
-	intVar := func(name string, dst *int, lo, hi int) {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < lo || n > hi {
-				bad(name, v, "an integer from "+strconv.Itoa(lo)+" to "+strconv.Itoa(hi))
-				return
-			}
-			*dst = n
-		}
-	}
-	intVar(EnvMaxPending, &cfg.MaxPending, 1, 1<<24)
-	intVar(EnvErrorMaxBytes, &cfg.ErrorMaxBytes, 64, 65536)
-	return cfg, problems
+	const positive = "a positive Go duration such as 10m"
+	env.Duration(EnvTTL, time.Nanosecond, math.MaxInt64, positive, &cfg.TTL)
+	env.Duration(EnvOrphanTTL, time.Nanosecond, math.MaxInt64, positive, &cfg.OrphanTTL)
+	env.Int(EnvMaxPending, 1, 1<<24, &cfg.MaxPending)
+	env.Int(EnvErrorMaxBytes, 64, 65536, &cfg.ErrorMaxBytes)
+	return cfg, env.Problems
 }
 
 // ParseSwitch reads an on/off setting: "on", "true", "1", "yes" are true;

@@ -3,9 +3,9 @@ package probe
 import (
 	"crypto/x509"
 	"net"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/upstreamcause/tyk-upstream-cause/accesslog"
 )
 
 // Config is what can be set. It is read once, when a Prober is made (New)
@@ -133,53 +133,13 @@ const (
 // RootCAs are left for the caller.
 func ConfigFromEnv(getenv func(string) string) (cfg Config, on bool, problems []string) {
 	cfg = DefaultConfig()
-	bad := func(name, v, want string) {
-		problems = append(problems, name+"="+strconv.Quote(v)+": want "+want+"; default kept")
-	}
-	if v := strings.TrimSpace(getenv(EnvProbe)); v != "" {
-		switch strings.ToLower(v) {
-		case "on":
-			on = true
-		case "off":
-			on = false
-		default:
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				bad(EnvProbe, v, `"on" or "off"`)
-				break
-			}
-			on = b
-		}
-	}
-	durVar := func(name string, lo, hi time.Duration, want string, dst ...*time.Duration) {
-		v := strings.TrimSpace(getenv(name))
-		if v == "" {
-			return
-		}
-		d, err := time.ParseDuration(v)
-		if err != nil || d < lo || d > hi {
-			bad(name, v, want)
-			return
-		}
-		for _, p := range dst {
-			*p = d
-		}
-	}
-	durVar(EnvProbeInterval, minEnvInterval, maxEnvInterval,
+	env := accesslog.Env{Getenv: getenv}
+	env.Switch(EnvProbe, &on)
+	env.Duration(EnvProbeInterval, minEnvInterval, maxEnvInterval,
 		"a Go duration from 1s to 24h such as 60s", &cfg.Interval)
-	durVar(EnvProbeTimeout, minEnvTimeout, maxEnvTimeout,
+	env.Duration(EnvProbeTimeout, minEnvTimeout, maxEnvTimeout,
 		"a Go duration from 10ms to 1m such as 3s", &cfg.DNSTimeout, &cfg.DialTimeout, &cfg.TLSTimeout)
-	intVar := func(name string, dst *int, lo, hi int) {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < lo || n > hi {
-				bad(name, v, "an integer from "+strconv.Itoa(lo)+" to "+strconv.Itoa(hi))
-				return
-			}
-			*dst = n
-		}
-	}
-	intVar(EnvProbeConcurrency, &cfg.Concurrency, 1, 16)
-	intVar(EnvProbeQueue, &cfg.Queue, 1, 4096)
-	return cfg, on, problems
+	env.Int(EnvProbeConcurrency, 1, 16, &cfg.Concurrency)
+	env.Int(EnvProbeQueue, 1, 4096, &cfg.Queue)
+	return cfg, on, env.Problems
 }

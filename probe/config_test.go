@@ -39,7 +39,7 @@ func TestConfigFromEnv(t *testing.T) {
 		{name: "off", env: map[string]string{EnvProbe: "off"}, want: def},
 		{name: "0", env: map[string]string{EnvProbe: "0"}, want: def},
 		{name: "bad switch", env: map[string]string{EnvProbe: "yes please"}, want: def,
-			problems: []string{`UPSTREAMCAUSE_PROBE="yes please": want "on" or "off"; default kept`}},
+			problems: []string{`UPSTREAMCAUSE_PROBE="yes please": want on or off; default kept`}},
 		{name: "all set", env: map[string]string{
 			EnvProbe: "on", EnvProbeInterval: "5m", EnvProbeTimeout: "1500ms",
 			EnvProbeConcurrency: "4", EnvProbeQueue: "128",
