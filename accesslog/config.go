@@ -14,8 +14,8 @@ import (
 // DefaultConfig or ConfigFromEnv. It is read once, when the hook is
 // installed, never per request.
 type Config struct {
-	// Names are the keys written into the entry: TykNames (default) or
-	// ECSNames.
+	// Names are the keys written into the entry: TykNames (default),
+	// ECSNames or OTelNames.
 	Names *Names
 
 	// Compat writes Tyk 5.12's own keys (response_flag,
@@ -141,7 +141,7 @@ func DefaultConfig() Config {
 
 // The environment variables ConfigFromEnv reads.
 const (
-	EnvFieldNames    = "UPSTREAMCAUSE_FIELD_NAMES"     // "tyk" (default) or "ecs"
+	EnvFieldNames    = "UPSTREAMCAUSE_FIELD_NAMES"     // "tyk" (default), "ecs" or "otel"
 	EnvCompat        = "UPSTREAMCAUSE_COMPAT_FIELDS"   // "true" (default) or "false"
 	EnvTimings       = "UPSTREAMCAUSE_TIMINGS"         // "true" (default) or "false"
 	EnvNode          = "UPSTREAMCAUSE_NODE"            // node name; default the host name; "-" writes none
@@ -169,8 +169,10 @@ func ConfigFromEnv(getenv func(string) string) (cfg Config, problems []string) {
 		cfg.Names = &TykNames
 	case "ecs":
 		cfg.Names = &ECSNames
+	case "otel":
+		cfg.Names = &OTelNames
 	default:
-		env.Bad(EnvFieldNames, v, `"tyk" or "ecs"`)
+		env.Bad(EnvFieldNames, v, `"tyk", "ecs" or "otel"`)
 	}
 	env.Switch(EnvCompat, &cfg.Compat)
 	env.Switch(EnvTimings, &cfg.Timings)

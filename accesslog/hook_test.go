@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/http/httptrace"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -455,15 +456,79 @@ func TestUnrelatedEntriesAreUntouched(t *testing.T) {
 	}
 }
 
+// TestECSNames: ECS's keys for a real refused connect, the target split as
+// ECS wants it (server.address the host, server.port an int, server.ip the
+// IP connected to), nothing under a Tyk name the plugin owns.
 func TestECSNames(t *testing.T) {
 	cfg := testConfig()
 	cfg.Names = &accesslog.ECSNames
 	g := newGateway(t, cfg)
 	addr := closedPort(t)
+	host, port := splitPort(t, addr)
 	d := g.serve(context.Background(), "GET", "http://"+addr+"/")
-	if d["error.code"] != "UCF" || d["error.type"] != "connection_refused" || d["server.address"] != addr || d["host.name"] != "gw-test-1" {
-		t.Fatalf("ECS fields: %v", d)
+	want := map[string]any{
+		"error.code": "UCF", "error.type": "connection_refused", "event.reason": "connection_refused",
+		"server.address": host, "server.port": port, "server.ip": host, "host.name": "gw-test-1",
+		"tyk.upstream.phase": "connect", "tyk.upstream.attempts": 1,
 	}
+	for k, v := range want {
+		if d[k] != v {
+			t.Errorf("%s = %v (%T), want %v (%T)", k, d[k], d[k], v, v)
+		}
+	}
+	for _, k := range []string{"upstream_flag", "upstream_target", "upstream_peer", "server.socket.address"} {
+		if _, ok := d[k]; ok {
+			t.Errorf("ECS entry has %s", k)
+		}
+	}
+}
+
+// TestOTelNames: OpenTelemetry's attributes for a real refused connect:
+// error.type the RFC 9209 type, server.address / server.port and
+// network.peer.address / network.peer.port split, the flag under
+// tyk.upstream.flag; the mode is read from UPSTREAMCAUSE_FIELD_NAMES=otel.
+func TestOTelNames(t *testing.T) {
+	cfg, problems := accesslog.ConfigFromEnv(func(k string) string {
+		if k == accesslog.EnvFieldNames {
+			return "otel"
+		}
+		return ""
+	})
+	if len(problems) != 0 || cfg.Names != &accesslog.OTelNames {
+		t.Fatalf("otel mode not read: %q", problems)
+	}
+	cfg.Node, cfg.Grace = "gw-test-1", 50*time.Millisecond
+	g := newGateway(t, cfg)
+	addr := closedPort(t)
+	host, port := splitPort(t, addr)
+	d := g.serve(context.Background(), "GET", "http://"+addr+"/")
+	want := map[string]any{
+		"tyk.upstream.flag": "UCF", "error.type": "connection_refused", "tyk.upstream.error_detail": "connection_refused",
+		"server.address": host, "server.port": port, "network.peer.address": host, "network.peer.port": port,
+		"host.name": "gw-test-1", "tyk.upstream.phase": "connect",
+	}
+	for k, v := range want {
+		if d[k] != v {
+			t.Errorf("%s = %v (%T), want %v (%T)", k, d[k], d[k], v, v)
+		}
+	}
+	if e, _ := d["error.message"].(string); !strings.HasSuffix(e, "connection refused") {
+		t.Errorf("error.message = %q", d["error.message"])
+	}
+}
+
+// splitPort splits "ip:port" into the IP and the port as an int.
+func splitPort(t *testing.T, addr string) (string, int) {
+	t.Helper()
+	host, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port, err := strconv.Atoi(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return host, port
 }
 
 func BenchmarkUnrelatedEntry(b *testing.B) {

@@ -10,8 +10,11 @@ type Names struct {
 	Phase        string // phase of the round trip (string, e.g. "connect")
 	Source       string // who produced the failure (string, e.g. "network")
 	Intermediary string // which intermediary answered a 5xx (string, e.g. "aws_elb")
-	Target       string // upstream "host:port" the round trip was for (string)
-	Peer         string // "ip:port" dialled or connected to (string)
+	Target       string // upstream "host:port" the round trip was for (string); the host alone when TargetPort is set
+	TargetPort   string // when not "": the target's port (int), and Target holds the host alone
+	Peer         string // "ip:port" dialled or connected to (string); the IP alone when PeerPort or PeerIPOnly is set
+	PeerPort     string // when not "": the peer's port (int), and Peer holds the IP alone
+	PeerIPOnly   bool   // Peer holds the IP alone, and its port is not written (it is the target's)
 	Attempts     string // attempts the transport made (int)
 	Reused       string // the failing attempt reused a pooled connection (bool)
 	IdleMs       string // how long that connection had been idle (float64, milliseconds)
@@ -65,10 +68,13 @@ var TykNames = Names{
 	CertNotBefore: "upstream_tls_cert_not_before",
 }
 
-// ECSNames map the same fields onto Elastic Common Schema / OpenTelemetry
-// names where one exists (error.message, error.type, error.code,
-// server.address, host.name) and onto a tyk.upstream.* namespace where none
-// does.
+// ECSNames map the same fields onto Elastic Common Schema names where one
+// exists (ECS 8.x field reference: error.message, error.code, error.type,
+// event.reason, server.address with server.port, server.ip, host.name,
+// tls.server.*) and onto a tyk.upstream.* namespace where none does. The
+// target is split as ECS wants it: server.address the host name (or IP) the
+// gateway dialled, server.port its port (int); server.ip is the IP address
+// connected to.
 var ECSNames = Names{
 	Error:        "error.message",
 	Flag:         "error.code",
@@ -78,7 +84,9 @@ var ECSNames = Names{
 	Source:       "tyk.upstream.source",
 	Intermediary: "tyk.upstream.intermediary",
 	Target:       "server.address",
-	Peer:         "server.socket.address",
+	TargetPort:   "server.port",
+	Peer:         "server.ip",
+	PeerIPOnly:   true,
 	Attempts:     "tyk.upstream.attempts",
 	Reused:       "tyk.upstream.connection_reused",
 	IdleMs:       "tyk.upstream.connection_idle_ms",
@@ -95,6 +103,46 @@ var ECSNames = Names{
 	CertExpiry:    "tls.server.not_after",
 	CertIssuer:    "tls.server.issuer",
 	CertSANs:      "tls.server.x509.alternative_names",
+	CertNotBefore: "tls.server.not_before",
+}
+
+// OTelNames map the same fields onto OpenTelemetry semantic conventions
+// where one exists (error.type, error.message, server.address with
+// server.port, network.peer.address with network.peer.port, host.name,
+// tls.server.*) and onto tyk.upstream.* where none does. The response
+// flag, which OpenTelemetry has no attribute for, is tyk.upstream.flag;
+// error.type carries the RFC 9209 type, the low-cardinality class of error
+// OpenTelemetry asks for. The gateway's own status key (status) is Tyk's
+// and is left alone: a collector maps it to http.response.status_code
+// (examples/shipping).
+var OTelNames = Names{
+	Error:        "error.message",
+	Flag:         "tyk.upstream.flag",
+	Type:         "error.type",
+	Detail:       "tyk.upstream.error_detail",
+	Phase:        "tyk.upstream.phase",
+	Source:       "tyk.upstream.source",
+	Intermediary: "tyk.upstream.intermediary",
+	Target:       "server.address",
+	TargetPort:   "server.port",
+	Peer:         "network.peer.address",
+	PeerPort:     "network.peer.port",
+	Attempts:     "tyk.upstream.attempts",
+	Reused:       "tyk.upstream.connection_reused",
+	IdleMs:       "tyk.upstream.connection_idle_ms",
+	DNSMs:        "tyk.upstream.dns_ms",
+	ConnectMs:    "tyk.upstream.connect_ms",
+	TLSMs:        "tyk.upstream.tls_ms",
+	WriteMs:      "tyk.upstream.request_write_ms",
+	HeadersMs:    "tyk.upstream.response_headers_ms",
+	Node:         "host.name",
+	Probe:        "tyk.upstream.probe",
+	ProbeAgeS:    "tyk.upstream.probe_age_s",
+
+	CertSubject:   "tls.server.subject",
+	CertExpiry:    "tls.server.not_after",
+	CertIssuer:    "tls.server.issuer",
+	CertSANs:      "tyk.upstream.tls_cert_sans",
 	CertNotBefore: "tls.server.not_before",
 }
 

@@ -1,6 +1,8 @@
 package accesslog
 
 import (
+	"net"
+	"strconv"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -41,7 +43,7 @@ func (h *Hook) write(d logrus.Fields, req *request) {
 		set(n.Intermediary, r.Intermediary)
 	}
 	if req.target != "" {
-		set(n.Target, req.target)
+		setAddr(set, n.Target, n.TargetPort, false, req.target)
 	}
 	if s := req.summary; s != nil {
 		peer := s.Last.Peer
@@ -49,7 +51,7 @@ func (h *Hook) write(d logrus.Fields, req *request) {
 			peer = s.Last.PeerAddr.String()
 		}
 		if peer != "" {
-			set(n.Peer, peer)
+			setAddr(set, n.Peer, n.PeerPort, n.PeerIPOnly, peer)
 		}
 		set(n.Attempts, s.Attempts)
 		if s.Last.GotConn != 0 {
@@ -118,6 +120,27 @@ func (h *Hook) write(d logrus.Fields, req *request) {
 			set(n.Probe, v)
 			set(n.ProbeAgeS, int(age/time.Second))
 		}
+	}
+}
+
+// setAddr writes the address "host:port" under key, or, when portKey is
+// set, its host under key and its port (int) under portKey; hostOnly
+// writes the host alone. An address without a valid port is written whole
+// under key.
+func setAddr(set func(string, interface{}), key, portKey string, hostOnly bool, addr string) {
+	if portKey == "" && !hostOnly {
+		set(key, addr)
+		return
+	}
+	host, p, err := net.SplitHostPort(addr)
+	port, perr := strconv.Atoi(p)
+	if err != nil || perr != nil || port < 0 || port > 65535 {
+		set(key, addr)
+		return
+	}
+	set(key, host)
+	if portKey != "" {
+		set(portKey, port)
 	}
 }
 

@@ -22,7 +22,7 @@ const (
 	fUpstreamAddr
 	fServerName // the proxy-error line's outreq.Host
 
-	// The plugin's fields (accesslog.TykNames or accesslog.ECSNames).
+	// The plugin's fields (accesslog.TykNames, ECSNames or OTelNames).
 	fError
 	fFlag
 	fDetail
@@ -30,7 +30,9 @@ const (
 	fSource
 	fIntermediary
 	fTarget
+	fTargetPort // ECS and OTel names: the target's port, apart from its host
 	fPeer
+	fPeerPort // OTel names: the peer's port, apart from its IP
 	fReused
 	fIdleMs
 	fHeadersMs
@@ -116,11 +118,11 @@ var fieldNames = func() map[string]fieldID {
 		"upstream_status":                fNone,
 		accesslog.KeyCircuitBreakerState: fNone,
 	}
-	for _, n := range []accesslog.Names{accesslog.TykNames, accesslog.ECSNames} {
+	for _, n := range []accesslog.Names{accesslog.TykNames, accesslog.ECSNames, accesslog.OTelNames} {
 		for key, id := range map[string]fieldID{
 			n.Error: fError, n.Flag: fFlag, n.Detail: fDetail, n.Phase: fPhase,
 			n.Source: fSource, n.Intermediary: fIntermediary, n.Target: fTarget,
-			n.Peer: fPeer, n.Reused: fReused, n.IdleMs: fIdleMs,
+			n.TargetPort: fTargetPort, n.Peer: fPeer, n.PeerPort: fPeerPort, n.Reused: fReused, n.IdleMs: fIdleMs,
 			n.HeadersMs: fHeadersMs, n.Node: fNode, n.CertSubject: fCertSubject,
 			n.CertExpiry: fCertExpiry, n.Probe: fUpstreamProbe, n.ProbeAgeS: fUpstreamProbeAge,
 		} {

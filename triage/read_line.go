@@ -3,6 +3,7 @@ package triage
 import (
 	"bytes"
 	"math"
+	"net"
 	"time"
 	"unicode/utf8"
 
@@ -434,6 +435,18 @@ func (s *Source) entry(line []byte, w wrapper, e *Entry) (bool, string) {
 		e.Intermediary = s.str(fIntermediary)
 		e.Target = s.str(fTarget)
 		e.Peer = s.str(fPeer)
+		// ECS and OTel names split host and port (server.address and
+		// server.port, server.ip, network.peer.address and .port).
+		if f.ok(fTargetPort) && e.Target != "" {
+			port := string(unquoted(f.v[fTargetPort].b))
+			e.Target = net.JoinHostPort(e.Target, port)
+			if e.Peer != "" && !f.ok(fPeerPort) {
+				e.Peer = net.JoinHostPort(e.Peer, port)
+			}
+		}
+		if f.ok(fPeerPort) && e.Peer != "" {
+			e.Peer = net.JoinHostPort(e.Peer, string(unquoted(f.v[fPeerPort].b)))
+		}
 		if f.ok(fReused) {
 			e.Reused = string(unquoted(f.v[fReused].b)) == "true"
 		}

@@ -233,11 +233,18 @@ func TestParseLine(t *testing.T) {
 		},
 		{
 			name: "ECS names",
-			line: `{"error.code":"UCT","error.message":"dial tcp 10.0.3.17:8080: i/o timeout","event.reason":"connection_timeout","host.name":"gw-eu-2","level":"info","method":"GET","msg":"","path":"/orders?id=1","prefix":"access-log","server.address":"orders.internal:8080","server.socket.address":"10.0.3.17:8080","status":500,"time":"2026-12-01T06:04:19+01:00","tyk.upstream.phase":"connect","tyk.upstream.source":"network","tyk.upstream.connection_reused":false,"tls.server.subject":"CN=orders","tls.server.not_after":"2026-11-20T15:17:19Z"}`,
+			line: `{"error.code":"UCT","error.message":"dial tcp 10.0.3.17:8080: i/o timeout","event.reason":"connection_timeout","host.name":"gw-eu-2","level":"info","method":"GET","msg":"","path":"/orders?id=1","prefix":"access-log","server.address":"orders.internal","server.port":8080,"server.ip":"10.0.3.17","status":500,"time":"2026-12-01T06:04:19+01:00","tyk.upstream.phase":"connect","tyk.upstream.source":"network","tyk.upstream.connection_reused":false,"tls.server.subject":"CN=orders","tls.server.not_after":"2026-11-20T15:17:19Z"}`,
 			want: want{kind: KindAccess, origin: OriginPlugin, node: "gw-eu-2", nodeSource: NodeFromField, time: "2026-12-01T05:04:19Z",
 				status: 500, path: "/orders", flag: "UCT", detail: "connection_timeout", phase: "connect", src: "network",
 				target: "orders.internal:8080", peer: "10.0.3.17:8080", err: "dial tcp 10.0.3.17:8080: i/o timeout",
 				certSubject: "CN=orders", certExpiry: "2026-11-20T15:17:19Z"},
+		},
+		{
+			name: "OTel names",
+			line: `{"tyk.upstream.flag":"UCT","error.type":"connection_timeout","error.message":"dial tcp 10.0.3.17:8080: i/o timeout","tyk.upstream.error_detail":"connection_timeout","host.name":"gw-eu-2","level":"info","method":"GET","msg":"","path":"/orders","prefix":"access-log","server.address":"orders.internal","server.port":8080,"network.peer.address":"10.0.3.17","network.peer.port":8080,"status":500,"time":"2026-12-01T06:04:19Z","tyk.upstream.phase":"connect","tyk.upstream.source":"network"}`,
+			want: want{kind: KindAccess, origin: OriginPlugin, node: "gw-eu-2", nodeSource: NodeFromField, time: "2026-12-01T06:04:19Z",
+				status: 500, path: "/orders", flag: "UCT", detail: "connection_timeout", phase: "connect", src: "network",
+				target: "orders.internal:8080", peer: "10.0.3.17:8080", err: "dial tcp 10.0.3.17:8080: i/o timeout"},
 		},
 		{
 			name: "kubectl --prefix",
