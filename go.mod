@@ -5,6 +5,7 @@ go 1.23
 require (
 	github.com/dunglas/httpsfv v1.1.2
 	github.com/petermattis/goid v0.0.0-20260820044319-269ab09b5261
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.2
 	github.com/sirupsen/logrus v1.9.3
 )
 
