@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/upstreamcause/tyk-upstream-cause/accesslog"
 	"github.com/upstreamcause/tyk-upstream-cause/internal/upstreams"
 )
 
@@ -58,7 +60,7 @@ func TestCheck(t *testing.T) {
 		"status": 500, "error": "dial tcp 127.0.0.1:9: connect: connection refused",
 		"upstream_flag": "UCF", "upstream_error_type": "connection_refused",
 		"upstream_error_detail": "connection_refused", "upstream_error_phase": "connect",
-		"upstream_error_source": "upstream", "upstream_target": host,
+		"upstream_error_source": "upstream", "upstream_target": host, "upstream_peer": host,
 		"response_flag": "UCF", "response_code_details": "connection_refused",
 		"error_source": "ReverseProxy", "error_target": host,
 	}
@@ -80,7 +82,7 @@ func TestCheck(t *testing.T) {
 		"status": 500, "error": "dial tcp 127.0.0.1:9: i/o timeout",
 		"upstream_flag": "UCT", "upstream_error_type": "connection_timeout",
 		"upstream_error_detail": "connection_timeout", "upstream_error_phase": "connect",
-		"upstream_error_source": "network", "upstream_target": host,
+		"upstream_error_source": "network", "upstream_target": host, "upstream_peer": host,
 		"response_flag": "URT", "response_code_details": "request_timeout",
 		"error_source": "ReverseProxy", "error_target": host + "/case/connect_timeout/x",
 	}
@@ -94,6 +96,102 @@ func TestCheck(t *testing.T) {
 	ok := map[string]any{"status": 200, "upstream_flag": "UCF"}
 	if bad := WantByCase[OK].Check(ok, host, []string{"upstream_flag:UCF"}, true, nil); len(bad) != 2 {
 		t.Errorf("a success carrying an error key and tag: %q", bad)
+	}
+}
+
+// TestCheckNames: the same failure written in each naming mode passes
+// when read with that mode's names, and what is wrong with it is named
+// under them.
+func TestCheckNames(t *testing.T) {
+	const host = "127.0.0.1:9"
+	refused := WantByCase[Refused]
+	tags := []string{"upstream_error_phase:connect", "upstream_error_source:upstream", "upstream_error_type:connection_refused", "upstream_flag:UCF"}
+	compat := map[string]any{"status": 500, "response_flag": "UCF", "response_code_details": "connection_refused", "error_source": "ReverseProxy", "error_target": host}
+	with := func(m map[string]any) map[string]any {
+		for k, v := range compat {
+			m[k] = v
+		}
+		return m
+	}
+	ecs := with(map[string]any{
+		"error.message": "dial tcp 127.0.0.1:9: connect: connection refused", "error.code": "UCF", "error.type": "connection_refused",
+		"event.reason": "connection_refused", "tyk.upstream.phase": "connect", "tyk.upstream.source": "upstream",
+		"server.address": "127.0.0.1", "server.port": 9, "server.ip": "127.0.0.1",
+	})
+	otel := with(map[string]any{
+		"error.message": "dial tcp 127.0.0.1:9: connect: connection refused", "tyk.upstream.flag": "UCF", "error.type": "connection_refused",
+		"tyk.upstream.error_detail": "connection_refused", "tyk.upstream.phase": "connect", "tyk.upstream.source": "upstream",
+		"server.address": "127.0.0.1", "server.port": float64(9), "network.peer.address": "127.0.0.1", "network.peer.port": json.Number("9"),
+	})
+	for _, tc := range []struct {
+		n *accesslog.Names
+		e map[string]any
+	}{{&accesslog.ECSNames, ecs}, {&accesslog.OTelNames, otel}} {
+		if bad := refused.CheckNames(tc.n, tc.e, host, tags, true, nil); len(bad) > 0 {
+			t.Errorf("%s: %q", tc.n.Flag, bad)
+		}
+		if bad := refused.Check(tc.e, host, tags, true, nil); len(bad) == 0 {
+			t.Errorf("%s: passes when read with Tyk's names", tc.n.Flag)
+		}
+	}
+	for _, tc := range []struct {
+		what   string
+		n      *accesslog.Names
+		e      map[string]any
+		change func(e map[string]any)
+		want   string
+	}{
+		{"port as a string", &accesslog.ECSNames, ecs, func(e map[string]any) { e["server.port"] = "9" }, `server.port = "9", want the integer 9`},
+		{"another port", &accesslog.ECSNames, ecs, func(e map[string]any) { e["server.port"] = 10 }, `server.port = "10", want "9"`},
+		{"host:port where the host alone goes", &accesslog.ECSNames, ecs, func(e map[string]any) { e["server.address"] = host }, `server.address = "127.0.0.1:9", want "127.0.0.1"`},
+		{"no peer", &accesslog.ECSNames, ecs, func(e map[string]any) { delete(e, "server.ip") }, `server.ip absent`},
+		{"a peer port as a fraction", &accesslog.OTelNames, otel, func(e map[string]any) { e["network.peer.port"] = 9.5 }, `network.peer.port = "9.5", want "9"`},
+		{"no flag", &accesslog.OTelNames, otel, func(e map[string]any) { delete(e, "tyk.upstream.flag") }, `tyk.upstream.flag absent, want "UCF"`},
+		{"no error text", &accesslog.OTelNames, otel, func(e map[string]any) { e["error.message"] = "" }, `error.message absent or empty`},
+	} {
+		e := map[string]any{}
+		for k, v := range tc.e {
+			e[k] = v
+		}
+		tc.change(e)
+		bad := refused.CheckNames(tc.n, e, host, tags, true, nil)
+		if !strings.Contains(strings.Join(bad, "\n"), tc.want) {
+			t.Errorf("%s: %q, want %q", tc.what, bad, tc.want)
+		}
+	}
+
+	// A DNS failure has no peer; a target that is a name has some peer.
+	dns := WantByCase[DNSNXDomain]
+	e := map[string]any{"status": 500, "error": "lookup x: no such host", "upstream_flag": "DNS", "upstream_error_type": "dns_error",
+		"upstream_error_detail": "dns_not_found", "upstream_error_phase": "dns", "upstream_error_source": "dns",
+		"upstream_target": "x.test:80", "response_flag": "DNS", "response_code_details": "dns_not_found", "error_source": "ReverseProxy", "error_target": "x.test:80"}
+	if bad := dns.Check(e, "x.test:80", nil, false, nil); len(bad) > 0 {
+		t.Errorf("DNS: %q", bad)
+	}
+	e["upstream_peer"] = "127.0.0.1:80"
+	if bad := dns.Check(e, "x.test:80", nil, false, nil); len(bad) != 1 || !strings.Contains(bad[0], "want absent") {
+		t.Errorf("DNS with a peer: %q", bad)
+	}
+	e["upstream_error_detail"], e["response_code_details"] = "connection_refused", "connection_refused"
+	byName := WantByCase[Refused]
+	for k, v := range map[string]any{"upstream_flag": "UCF", "response_flag": "UCF", "upstream_error_type": "connection_refused", "upstream_error_phase": "connect", "upstream_error_source": "upstream"} {
+		e[k] = v
+	}
+	if bad := byName.Check(e, "x.test:80", nil, false, nil); len(bad) > 0 {
+		t.Errorf("a name's peer: %q", bad)
+	}
+	delete(e, "upstream_peer")
+	if bad := byName.Check(e, "x.test:80", nil, false, nil); len(bad) != 1 || !strings.Contains(bad[0], "upstream_peer absent") {
+		t.Errorf("a name without a peer: %q", bad)
+	}
+
+	// The success check reads the mode's keys.
+	ok := map[string]any{"status": 200, "server.ip": "127.0.0.1"}
+	if bad := WantByCase[OK].CheckNames(&accesslog.ECSNames, ok, host, nil, false, nil); len(bad) != 1 || !strings.Contains(bad[0], "server.ip") {
+		t.Errorf("a success carrying server.ip: %q", bad)
+	}
+	if got := ErrorKeysOf(&accesslog.OTelNames); !contains(got, "network.peer.port") || !contains(got, "server.port") || contains(got, "upstream_flag") || !contains(got, "response_flag") {
+		t.Errorf("ErrorKeysOf(OTelNames) = %q", got)
 	}
 }
 

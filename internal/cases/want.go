@@ -2,11 +2,17 @@ package cases
 
 import (
 	"fmt"
+	"net"
+	"reflect"
 	"strconv"
 	"strings"
+
+	"github.com/upstreamcause/tyk-upstream-cause/accesslog"
 )
 
 // Want is what one request's access-log entry and analytics record must say.
+// The keys named here are Tyk's (accesslog.TykNames); CheckNames reads the
+// entry under the keys of any naming mode.
 type Want struct {
 	Status int  // the response status the client gets and the entry names
 	OK     bool // a success: no error field at all, no upstream tag
@@ -19,6 +25,13 @@ type Want struct {
 
 	NoError      bool   // no "error" field is required (an upstream that answered 5xx)
 	Intermediary string // upstream_intermediary; "" means absent
+	// NoPeer: no upstream_peer is required: the round trip never reached
+	// an address (a DNS failure: then there must be none), or the entry is
+	// of a 5xx answer, which the plugin classifies from the response
+	// without its trace fields. Otherwise the peer is required (but for a
+	// client that went away), and is the target itself when the target's
+	// host is an IP address.
+	NoPeer bool
 }
 
 // WantByCase is the contract for every upstream case, requested with GET
@@ -38,10 +51,10 @@ var WantByCase = map[string]Want{
 	TLSExpired:          {Status: 500, Flag: "TLE", Type: "tls_certificate_error", Detail: "tls_certificate_expired", Phase: "tls", Source: "upstream"},
 	TLSWrongHost:        {Status: 500, Flag: "TLM", Type: "tls_certificate_error", Detail: "tls_hostname_mismatch", Phase: "tls", Source: "upstream"},
 	TLSToPlain:          {Status: 500, Flag: "TLP", Type: "tls_protocol_error", Detail: "tls_protocol_error", Phase: "tls", Source: "upstream"},
-	DNSNXDomain:         {Status: 500, Flag: "DNS", Type: "dns_error", Detail: "dns_not_found", Phase: "dns", Source: "dns"},
-	DNSServFail:         {Status: 500, Flag: "DNS", Type: "dns_error", Detail: "dns_server_failure", Phase: "dns", Source: "dns"},
-	Status503:           {Status: 503, Flag: "URS", Detail: "upstream_response_5xx", Phase: "response_headers", Source: "upstream", NoError: true},
-	Intermediary502:     {Status: 502, Flag: "URS", Detail: "intermediary_response_5xx", Phase: "response_headers", Source: "intermediary", NoError: true, Intermediary: "aws_elb"},
+	DNSNXDomain:         {Status: 500, Flag: "DNS", Type: "dns_error", Detail: "dns_not_found", Phase: "dns", Source: "dns", NoPeer: true},
+	DNSServFail:         {Status: 500, Flag: "DNS", Type: "dns_error", Detail: "dns_server_failure", Phase: "dns", Source: "dns", NoPeer: true},
+	Status503:           {Status: 503, Flag: "URS", Detail: "upstream_response_5xx", Phase: "response_headers", Source: "upstream", NoError: true, NoPeer: true},
+	Intermediary502:     {Status: 502, Flag: "URS", Detail: "intermediary_response_5xx", Phase: "response_headers", Source: "intermediary", NoError: true, Intermediary: "aws_elb", NoPeer: true},
 	ResetMidBody:        {Status: 200, Flag: "URR", Type: "http_response_incomplete", Detail: "connection_reset_during_body", Phase: "response_body", Source: "upstream"},
 }
 
@@ -98,28 +111,46 @@ var Tyk512Says = map[string]GatewaySays{
 }
 
 // ErrorKeys are the fields the plugin writes into a failed request's entry
-// (on Tyk 5.8–5.11 the compat keys too); a success entry has none of them.
-var ErrorKeys = []string{
-	"error", "upstream_flag", "upstream_error_type", "upstream_error_detail",
-	"upstream_error_phase", "upstream_error_source", "upstream_intermediary",
-	"upstream_target", "upstream_peer", "upstream_attempts",
-	"upstream_conn_reused", "upstream_conn_idle_ms", "upstream_dns_ms",
-	"upstream_connect_ms", "upstream_tls_ms", "upstream_request_write_ms",
-	"upstream_response_headers_ms", "gateway_node",
-	"response_flag", "response_code_details", "error_source", "error_target",
-	"upstream_status",
+// with Tyk's names (on Tyk 5.8–5.11 the compat keys too); a success entry
+// has none of them.
+var ErrorKeys = ErrorKeysOf(&accesslog.TykNames)
+
+// ErrorKeysOf returns the keys the plugin writes into a failed request's
+// entry with names n: every key n names, then Tyk 5.12's keys.
+func ErrorKeysOf(n *accesslog.Names) []string {
+	var out []string
+	v := reflect.ValueOf(*n)
+	for i := 0; i < v.NumField(); i++ {
+		if f := v.Field(i); f.Kind() == reflect.String && f.String() != "" {
+			out = append(out, f.String())
+		}
+	}
+	return append(out, accesslog.KeyResponseFlag, accesslog.KeyResponseDetail, accesslog.KeyErrorSource,
+		accesslog.KeyErrorTarget, accesslog.KeyUpstreamStatus, accesslog.KeyCircuitBreakerState)
 }
 
-// Check compares one access-log entry (its fields by name) and, if
-// haveRecord, the tags of its analytics record with w; upstreamHost is the
-// host:port of the request's upstream. says is what the gateway itself
-// writes for this request (Tyk 5.12+), which the plugin must keep; nil means
-// the gateway wrote no classification of its own (5.8 to 5.11, or a failure
-// 5.12 does not classify), so the plugin's compat keys are checked instead.
-// It returns the disagreements, empty when all agree.
+// Check is CheckNames with Tyk's names (accesslog.TykNames, the default
+// naming mode).
 func (w Want) Check(e map[string]any, upstreamHost string, tags []string, haveRecord bool, says *GatewaySays) []string {
+	return w.CheckNames(&accesslog.TykNames, e, upstreamHost, tags, haveRecord, says)
+}
+
+// CheckNames compares one access-log entry (its fields by name), written
+// with the keys n (the naming mode's: accesslog.TykNames, ECSNames or
+// OTelNames), and, if haveRecord, the tags of its analytics record with w;
+// upstreamHost is the host:port of the request's upstream, which the entry
+// names as the mode splits it (host:port, or the host and an integer
+// port). says is what the gateway itself writes for this request (Tyk
+// 5.12+), which the plugin must keep; nil means the gateway wrote no
+// classification of its own (5.8 to 5.11, or a failure 5.12 does not
+// classify), so the plugin's compat keys are checked instead. It returns
+// the disagreements, empty when all agree.
+func (w Want) CheckNames(n *accesslog.Names, e map[string]any, upstreamHost string, tags []string, haveRecord bool, says *GatewaySays) []string {
 	var bad []string
 	eq := func(k, v string) {
+		if k == "" {
+			return
+		}
 		got, ok := e[k]
 		switch {
 		case v == "" && ok:
@@ -130,10 +161,27 @@ func (w Want) Check(e map[string]any, upstreamHost string, tags []string, haveRe
 			bad = append(bad, fmt.Sprintf("%s = %q, want %q", k, fmt.Sprint(got), v))
 		}
 	}
+	// addr checks an address written under key (and its port under
+	// portKey, an integer; the IP alone under key when hostOnly).
+	addr := func(key, portKey string, hostOnly bool, want string) {
+		host, port, err := net.SplitHostPort(want)
+		if (portKey == "" && !hostOnly) || err != nil {
+			eq(key, want)
+			return
+		}
+		eq(key, host)
+		if portKey == "" {
+			return
+		}
+		eq(portKey, port)
+		if v, ok := e[portKey]; ok && !isInteger(v) {
+			bad = append(bad, fmt.Sprintf("%s = %#v, want the integer %s", portKey, v, port))
+		}
+	}
 	eq("status", strconv.Itoa(w.Status))
 	if w.OK {
 		var present []string
-		for _, k := range ErrorKeys {
+		for _, k := range ErrorKeysOf(n) {
 			if _, ok := e[k]; ok {
 				present = append(present, k)
 			}
@@ -148,17 +196,29 @@ func (w Want) Check(e map[string]any, upstreamHost string, tags []string, haveRe
 		}
 		return bad
 	}
-	eq("upstream_flag", w.Flag)
-	eq("upstream_error_type", w.Type)
-	eq("upstream_error_detail", w.Detail)
-	eq("upstream_error_phase", w.Phase)
-	eq("upstream_error_source", w.Source)
-	eq("upstream_intermediary", w.Intermediary)
-	if !w.NoError && Field(e, "error") == "" {
-		bad = append(bad, "error absent or empty")
+	eq(n.Flag, w.Flag)
+	eq(n.Type, w.Type)
+	eq(n.Detail, w.Detail)
+	eq(n.Phase, w.Phase)
+	eq(n.Source, w.Source)
+	eq(n.Intermediary, w.Intermediary)
+	if !w.NoError && n.Error != "" && Field(e, n.Error) == "" {
+		bad = append(bad, n.Error+" absent or empty")
 	}
 	if w.Flag != "CDC" {
-		eq("upstream_target", upstreamHost)
+		addr(n.Target, n.TargetPort, false, upstreamHost)
+		switch host, _, _ := net.SplitHostPort(upstreamHost); {
+		case w.NoPeer:
+			if w.Phase == "dns" {
+				eq(n.Peer, "")
+				eq(n.PeerPort, "")
+			}
+		case net.ParseIP(host) != nil:
+			// Nothing but that address to connect to.
+			addr(n.Peer, n.PeerPort, n.PeerIPOnly, upstreamHost)
+		case Field(e, n.Peer) == "":
+			bad = append(bad, n.Peer+" absent or empty")
+		}
 	}
 	if says == nil {
 		// Tyk 5.12's keys, written by the plugin.
@@ -207,6 +267,22 @@ func (w Want) Check(e map[string]any, upstreamHost string, tags []string, haveRe
 		}
 	}
 	return bad
+}
+
+// isInteger reports whether v is a whole number: a Go integer (an entry as
+// logrus holds it), or a JSON number without a fraction (one decoded from
+// a log line).
+func isInteger(v any) bool {
+	switch x := v.(type) {
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
+		return true
+	case float64:
+		return x == float64(int64(x))
+	case interface{ Int64() (int64, error) }: // json.Number
+		_, err := x.Int64()
+		return err == nil
+	}
+	return false
 }
 
 // Field returns field k of e as text: "" if absent or nil. An entry decoded
