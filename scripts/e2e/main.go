@@ -28,6 +28,13 @@
 //	    user, one node's own resolver), then the triage command over their
 //	    logs, as files and as kubectl --prefix output; checks that each
 //	    scenario is ranked and named right (see fleet.go).
+//	e2e otelcol -bin OTELCOL -config examples/shipping/otelcol.yaml -log gateway.log -env upstreams.env
+//	    runs a collector (internal/otelcol) with the shipping example over a
+//	    copy of the gateway's log and over its otel-mode twin, the exporter
+//	    swapped for the file exporter; checks every demo case's record
+//	    (error.type, server.address, server.port, status … with their OTLP
+//	    types) and that every entry is shipped as the example maps it, the
+//	    same in both routes (see otelcol.go).
 //
 // All addresses are on loopback; scripts/e2e.sh runs the three inside a
 // network namespace of its own whose resolv.conf names 127.0.0.1.
@@ -54,6 +61,8 @@ func main() {
 		code = soak(os.Args[2:])
 	case "fleet":
 		code = fleet(os.Args[2:])
+	case "otelcol":
+		code = otelcolCmd(os.Args[2:])
 	default:
 		usage()
 	}
@@ -61,6 +70,6 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: e2e serve|config|run|soak|fleet [flags] (scripts/e2e.sh runs it; -h on a subcommand lists its flags)")
+	fmt.Fprintln(os.Stderr, "usage: e2e serve|config|run|soak|fleet|otelcol [flags] (scripts/e2e.sh runs it; -h on a subcommand lists its flags)")
 	os.Exit(2)
 }
