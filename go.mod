@@ -7,6 +7,7 @@ require (
 	github.com/petermattis/goid v0.0.0-20260820044319-269ab09b5261
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.2
 	github.com/sirupsen/logrus v1.9.3
+	gopkg.in/yaml.v3 v3.0.0-20200313102051-9f266ea9e77c // test-only (scripts/e2e): already in the graph through logrus' testify
 )
 
 require golang.org/x/text v0.21.0 // indirect
