@@ -346,7 +346,7 @@ func TestCheckCaseRecord(t *testing.T) {
 		t.Fatalf("cases.Demo[2] is %s", ct.Case)
 	}
 	r := record(t, entry58ConnectTimeout, "gateway.log")
-	if bad := checkCaseRecord(&r, ct, "e2e-classic-3", "127.0.0.1:49051"); len(bad) > 0 {
+	if bad := checkCaseRecord(&r, ct, "e2e-classic-3", "127.0.0.1:49051", nil); len(bad) > 0 {
 		t.Errorf("a right record: %q", bad)
 	}
 	for name, mutate := range map[string]func(a map[string]otlpValue){
@@ -360,16 +360,16 @@ func TestCheckCaseRecord(t *testing.T) {
 	} {
 		r := record(t, entry58ConnectTimeout, "gateway.log")
 		mutate(r.Attrs)
-		if bad := checkCaseRecord(&r, ct, "e2e-classic-3", "127.0.0.1:49051"); len(bad) == 0 {
+		if bad := checkCaseRecord(&r, ct, "e2e-classic-3", "127.0.0.1:49051", nil); len(bad) == 0 {
 			t.Errorf("%s: not caught", name)
 		}
 	}
 	ok := record(t, entry58OK, "gateway.log")
-	if bad := checkCaseRecord(&ok, cases.Demo[0], "e2e-classic-1", "127.0.0.1:46139"); len(bad) > 0 {
+	if bad := checkCaseRecord(&ok, cases.Demo[0], "e2e-classic-1", "127.0.0.1:46139", nil); len(bad) > 0 {
 		t.Errorf("success: %q", bad)
 	}
 	ok.Attrs["error.type"] = strValue("x")
-	if bad := checkCaseRecord(&ok, cases.Demo[0], "e2e-classic-1", "127.0.0.1:46139"); len(bad) == 0 {
+	if bad := checkCaseRecord(&ok, cases.Demo[0], "e2e-classic-1", "127.0.0.1:46139", nil); len(bad) == 0 {
 		t.Error("a success record with error.type passed")
 	}
 }

@@ -63,6 +63,22 @@ func (v otlpValue) String() string {
 	return "(empty)"
 }
 
+// goValue is the value as an entry decoded from JSON or held by logrus
+// holds it: string, int64, float64, bool, or nil.
+func (v otlpValue) goValue() any {
+	switch v.Kind {
+	case kindString, kindOther:
+		return v.Str
+	case kindInt:
+		return v.Int
+	case kindDouble:
+		return v.Float
+	case kindBool:
+		return v.Bool
+	}
+	return nil
+}
+
 // short shows the value alone (a string unquoted), for the summary lines.
 func (v otlpValue) short() string {
 	switch v.Kind {
