@@ -16,6 +16,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/upstreamcause/tyk-upstream-cause/probe"
+	"github.com/upstreamcause/tyk-upstream-cause/schema"
 )
 
 // fleetTestDuration is how long TestFleet's fleet sends traffic (the whole
@@ -89,6 +92,7 @@ func readFleetLog(t *testing.T, path string) []fleetLine {
 		t.Fatal(err)
 	}
 	var lines []fleetLine
+	validated := 0
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(nil, 1<<20)
 	for n := 1; sc.Scan(); n++ {
@@ -98,7 +102,15 @@ func readFleetLog(t *testing.T, path string) []fleetLine {
 			continue
 		}
 		lines = append(lines, l)
+		// The nodes run with this process's environment: its naming mode.
+		if p := l.str("prefix"); p == schema.PrefixAccessLog || p == probe.Prefix {
+			validated++
+			if err := schema.ValidateLine(fieldMode, sc.Bytes()); err != nil {
+				t.Errorf("%s:%d: %v", path, n, err)
+			}
+		}
 	}
+	t.Logf("%s: %d access-log and probe entries validated against the %s schema", filepath.Base(path), validated, fieldMode)
 	return lines
 }
 

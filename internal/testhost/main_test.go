@@ -19,8 +19,11 @@ import (
 
 	tyklog "github.com/TykTechnologies/tyk/log"
 
+	"github.com/upstreamcause/tyk-upstream-cause/accesslog"
 	"github.com/upstreamcause/tyk-upstream-cause/internal/cases"
 	"github.com/upstreamcause/tyk-upstream-cause/internal/upstreams"
+	"github.com/upstreamcause/tyk-upstream-cause/probe"
+	"github.com/upstreamcause/tyk-upstream-cause/schema"
 )
 
 // Timeouts of the two timeout cases in tests (every other upstream has
@@ -35,7 +38,22 @@ var (
 	testPlugin *Plugin        // the plugin under test, loaded once
 	testUps    *upstreams.Set // the failing upstreams, shared by all tests
 	logged     = &entryLog{}  // every entry the gateway logger wrote
+
+	// fieldMode is the naming mode the plugin was loaded with: what it read
+	// from UPSTREAMCAUSE_FIELD_NAMES ("tyk" when unset), the mode whose
+	// schema every access-log entry is validated against; fieldNames are
+	// its keys.
+	fieldMode  = modeFromEnv()
+	fieldNames *accesslog.Names
 )
+
+// modeFromEnv is the naming mode the plugin reads from the environment.
+func modeFromEnv() string {
+	if m := strings.ToLower(strings.TrimSpace(os.Getenv(accesslog.EnvFieldNames))); m != "" {
+		return m
+	}
+	return "tyk"
+}
 
 // Environment variables that change what TestMain loads.
 const (
@@ -52,6 +70,11 @@ func TestMain(m *testing.M) {
 }
 
 func testMain(m *testing.M) int {
+	var err error
+	if fieldNames, err = schema.NamesFor(fieldMode); err != nil {
+		fmt.Fprintln(os.Stderr, "TestMain:", err)
+		return 1
+	}
 	dir, err := os.MkdirTemp("", "testhost-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -80,7 +103,25 @@ func testMain(m *testing.M) int {
 	logger.SetOutput(io.Discard)
 	logger.SetLevel(logrus.InfoLevel)
 	logger.SetFormatter(&Tap{Inner: &logrus.JSONFormatter{}, Sink: logged.sink})
-	return m.Run()
+	code := m.Run()
+	// Every access-log and probe entry any test saw, against the schema of
+	// the naming mode in use.
+	n, invalid := logged.validate()
+	if len(invalid) > 0 {
+		fmt.Fprintf(os.Stderr, "TestMain: %d of %d access-log and probe entries do not validate against the %s schema:\n", len(invalid), n, fieldMode)
+		for i, s := range invalid {
+			if i == 20 {
+				fmt.Fprintf(os.Stderr, "  … and %d more\n", len(invalid)-i)
+				break
+			}
+			fmt.Fprintln(os.Stderr, "  "+s)
+		}
+		return 1
+	}
+	if testing.Verbose() {
+		fmt.Printf("TestMain: %d access-log and probe entries validate against schema/%s and schema/%s\n", n, schema.AccessLogFile(fieldMode), schema.ProbeFile)
+	}
+	return code
 }
 
 // buildPlugin builds the plugin into dir with the flags of the test binary
@@ -108,11 +149,32 @@ func buildPlugin(dir string) (string, error) {
 	return so, nil
 }
 
-// entry is one logged entry, as the formatter saw it after every hook ran.
+// entry is one logged entry, as the formatter saw it after every hook ran,
+// and the JSON line logrus's JSON formatter made of it.
 type entry struct {
 	Level   logrus.Level
 	Message string
 	Data    map[string]interface{}
+	Line    []byte
+}
+
+// validateEntry checks an access-log or probe entry against the schema of
+// the naming mode in use: its JSON line as logrus wrote it, and the Go
+// types of its values as the hooks left them. Other entries pass.
+func validateEntry(e entry) error {
+	switch e.Data["prefix"] {
+	case schema.PrefixAccessLog:
+		if err := schema.ValidateGo(fieldMode, e.Data); err != nil {
+			return err
+		}
+	case probe.Prefix:
+		if err := schema.ValidateProbeGo(e.Data); err != nil {
+			return err
+		}
+	default:
+		return nil
+	}
+	return schema.ValidateLine(fieldMode, e.Line)
 }
 
 func (e entry) str(k string) string {
@@ -131,7 +193,7 @@ type entryLog struct {
 	off     bool
 }
 
-func (l *entryLog) sink(e *logrus.Entry, _ []byte) bool {
+func (l *entryLog) sink(e *logrus.Entry, line []byte) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.off {
@@ -141,7 +203,7 @@ func (l *entryLog) sink(e *logrus.Entry, _ []byte) bool {
 	for k, v := range e.Data {
 		d[k] = v
 	}
-	en := entry{Level: e.Level, Message: e.Message, Data: d}
+	en := entry{Level: e.Level, Message: e.Message, Data: d, Line: append([]byte(nil), line...)}
 	l.entries = append(l.entries, en)
 	if d["prefix"] == "access-log" {
 		if l.access == nil {
@@ -151,6 +213,38 @@ func (l *entryLog) sink(e *logrus.Entry, _ []byte) bool {
 		l.access[p] = append(l.access[p], en)
 	}
 	return true
+}
+
+// validate checks every access-log and probe entry kept so far against
+// the schema (validateEntry) and returns how many there were and what is
+// wrong with those that do not validate.
+func (l *entryLog) validate() (n int, invalid []string) {
+	l.mu.Lock()
+	es := append([]entry(nil), l.entries...)
+	l.mu.Unlock()
+	for _, e := range es {
+		if p := e.Data["prefix"]; p != schema.PrefixAccessLog && p != probe.Prefix {
+			continue
+		}
+		n++
+		if err := validateEntry(e); err != nil {
+			invalid = append(invalid, fmt.Sprintf("%v %v: %v", e.Data["prefix"], e.Data["path"], err))
+		}
+	}
+	return n, invalid
+}
+
+// entriesWith returns the entries kept so far whose prefix is prefix.
+func (l *entryLog) entriesWith(prefix string) []entry {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []entry
+	for _, e := range l.entries {
+		if e.Data["prefix"] == prefix {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // setOff stops keeping entries (benchmarks) or starts again.
@@ -169,7 +263,8 @@ func (l *entryLog) accessEntries(path string) []entry {
 
 // waitAccess waits until the access-log entry of path was written (the
 // gateway writes it after answering the client) and returns it. It fails the
-// test if there is none within 5s or if there is more than one.
+// test if there is none within 5s or if there is more than one, and reports
+// an entry that does not validate against the schema of the naming mode.
 func waitAccess(t testing.TB, path string) entry {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
@@ -179,6 +274,9 @@ func waitAccess(t testing.TB, path string) entry {
 			// Give a duplicate a moment to show up.
 			time.Sleep(5 * time.Millisecond)
 			if es = logged.accessEntries(path); len(es) == 1 {
+				if err := validateEntry(es[0]); err != nil {
+					t.Errorf("%s: %v", path, err)
+				}
 				return es[0]
 			}
 		}
