@@ -42,6 +42,16 @@
 # E2E_BENCH_PROFILE=FILE  with E2E_BENCH=1: write a CPU profile of the
 #                gateway process over the benchmark's timed part to FILE
 #                (go tool pprof FILE; the gateway runs with --httpprofile)
+# E2E_NAMES      the naming modes (UPSTREAMCAUSE_FIELD_NAMES) checked after
+#                the main run, which is in the default mode (tyk); default
+#                "ecs otel", empty for none: for each, the gateway is
+#                restarted with that mode (and the same probe and
+#                Proxy-Status settings) and every demo case is sent once
+#                through its classic API; each entry must carry the key
+#                fields under that mode's names, and every access-log and
+#                probe entry of the log must validate against
+#                schema/access-log.<mode>.json and schema/probe-entry.json
+#                (the main run validates its log against the tyk schema)
 # E2E_FLEET=1    after the checks, run the fleet (scripts/e2e fleet): three
 #                more gateway processes of the same binary as the nodes
 #                gw-a, gw-b, gw-c of one fleet (their own Redis), with
@@ -299,11 +309,34 @@ inner() {
 			run_args+=(-proxy-status)
 		fi
 
-		# SSL_CERT_FILE: the gateway trusts the upstreams' test CA (only it).
-		(cd "$work/gw" && exec env SSL_CERT_FILE="$work/ca.pem" "${uc_env[@]}" "$TYK_BIN" start --conf "$work/gw/tyk.conf" "${gw_args[@]}") \
-			>"$work/gateway.log" 2>&1 &
-		pids+=($!)
-		gw_pid=$!
+		# start_gateway LOG [VAR=value …]: the gateway, logging to LOG, with
+		# the plugin's settings and any more given. SSL_CERT_FILE: it trusts
+		# the upstreams' test CA (only it).
+		start_gateway() {
+			local logf=$1
+			shift
+			(cd "$work/gw" && exec env SSL_CERT_FILE="$work/ca.pem" "${uc_env[@]}" "$@" "$TYK_BIN" start --conf "$work/gw/tyk.conf" "${gw_args[@]}") \
+				>"$logf" 2>&1 &
+			pids+=($!)
+			gw_pid=$!
+		}
+		# stop_gateway: SIGTERM, and wait for it to exit (SIGKILL after 20 s).
+		stop_gateway() {
+			local n keep=() p
+			kill -TERM "$gw_pid" 2>/dev/null || true
+			for ((n = 0; n < 200; n++)); do
+				kill -0 "$gw_pid" 2>/dev/null || break
+				sleep 0.1
+			done
+			kill -KILL "$gw_pid" 2>/dev/null || true
+			wait "$gw_pid" 2>/dev/null || true
+			for p in "${pids[@]}"; do
+				[[ $p == "$gw_pid" ]] || keep+=("$p")
+			done
+			pids=("${keep[@]}")
+			gw_pid=
+		}
+		start_gateway "$work/gateway.log"
 
 		local verbose=()
 		[[ ${E2E_VERBOSE:-} == 1 ]] && verbose=(-v)
@@ -329,6 +362,19 @@ inner() {
 				"$work/e2e-bench.test" -test.run '^$' -test.bench RealGateway \
 				-test.benchtime "${E2E_BENCH_N:-20000}x" || rc=1
 		fi
+		# The other naming modes: the same gateway restarted with each, every
+		# demo case once through its classic API.
+		local mode
+		for mode in ${E2E_NAMES-ecs otel}; do
+			log "field names $mode: restarting the gateway with UPSTREAMCAUSE_FIELD_NAMES=$mode"
+			stop_gateway
+			start_gateway "$work/gateway-$mode.log" UPSTREAMCAUSE_FIELD_NAMES="$mode"
+			"$work/e2e" run -gw "http://127.0.0.1:$gw_port" -secret "$secret" -log "$work/gateway-$mode.log" \
+				-redis "127.0.0.1:$redis_port" -env "$work/upstreams.env" -kinds classic -gateway-cases=false \
+				-names "$mode" -version "$version" "${verbose[@]}" "${run_args[@]}" &
+			pids+=($!)
+			wait "${pids[-1]}" || rc=1
+		done
 	fi
 	if [[ -n ${E2E_FLEET:-} ]]; then
 		local fleet_plugin=$mw/upstreamcause.so
@@ -341,9 +387,13 @@ inner() {
 		pids+=($!)
 		wait "${pids[-1]}" || rc=1
 	fi
-	if ((rc != 0)) && [[ -f $work/gateway.log ]]; then
-		log "gateway log (last 30 lines that are neither access-log nor proxy-error entries):"
-		grep -v -e '"prefix":"access-log"' -e '"prefix":"proxy"' "$work/gateway.log" | tail -n 30 | cut -c1-500 >&2 || true
+	if ((rc != 0)); then
+		local gl
+		for gl in "$work"/gateway.log "$work"/gateway-*.log; do
+			[[ -f $gl ]] || continue
+			log "$(basename "$gl") (last 30 lines that are neither access-log nor proxy-error entries):"
+			grep -v -e '"prefix":"access-log"' -e '"prefix":"proxy"' "$gl" | tail -n 30 | cut -c1-500 >&2 || true
+		done
 	fi
 	return "$rc"
 }

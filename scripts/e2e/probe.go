@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/upstreamcause/tyk-upstream-cause/internal/cases"
+	"github.com/upstreamcause/tyk-upstream-cause/schema"
 )
 
 // The probe and Proxy-Status part of "e2e run" (-probe, -proxy-status):
@@ -95,9 +96,10 @@ func probeEntries(path string) []map[string]any {
 // probe interval), checks each, checks that no other target was probed,
 // then sends each such case once more through the classic API and checks
 // that its access-log entry carries the verdict (upstream_probe,
-// upstream_probe_age_s). It prints one line per target and returns the
-// number of failed checks.
-func checkProbes(client *http.Client, gw, logFile string, env map[string]string) (failed int) {
+// upstream_probe_age_s, or their names in naming mode mode). Each probe
+// entry must validate against schema/probe-entry.json. It prints one line
+// per target and returns the number of failed checks.
+func checkProbes(client *http.Client, gw, logFile string, env map[string]string, mode string) (failed int) {
 	type expect struct {
 		c, verdict, flag string
 	}
@@ -162,6 +164,9 @@ func checkProbes(client *http.Client, gw, logFile string, env map[string]string)
 			if str("gateway_node") == "" {
 				bad = append(bad, "no gateway_node")
 			}
+			if err := schema.ValidateProbe(e); err != nil {
+				bad = append(bad, "schema: "+err.Error())
+			}
 			host, _, _ := strings.Cut(t, ":")
 			if _, ok := e["probe_dns_ms"].(float64); !ok && net.ParseIP(host) == nil {
 				bad = append(bad, "no probe_dns_ms for a name")
@@ -183,7 +188,7 @@ func checkProbes(client *http.Client, gw, logFile string, env map[string]string)
 			}
 		}
 		if expected && len(bad) == 0 {
-			bad = append(bad, checkProbeVerdictInEntry(client, gw, logFile, w.c, w.verdict)...)
+			bad = append(bad, checkProbeVerdictInEntry(client, gw, logFile, w.c, w.verdict, mode)...)
 		}
 		label := fmt.Sprintf("probe   %-21s %s", w.c, t)
 		line := ""
@@ -213,9 +218,15 @@ func checkProbes(client *http.Client, gw, logFile string, env map[string]string)
 }
 
 // checkProbeVerdictInEntry sends case c once more through its classic API
-// and checks that the access-log entry names the probe's verdict.
-func checkProbeVerdictInEntry(client *http.Client, gw, logFile, c, verdict string) []string {
-	token := "e2e-probed-" + c
+// and checks that the access-log entry names the probe's verdict and its
+// age (an integer) under the keys of naming mode mode, and validates
+// against that mode's schema.
+func checkProbeVerdictInEntry(client *http.Client, gw, logFile, c, verdict, mode string) []string {
+	n, err := schema.NamesFor(mode)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	token := tokenPrefix(mode) + "probed-" + c
 	if _, err := cases.Send(client, gw+listenPath(KindClassic, c)+token, http.MethodGet, 0); err != nil {
 		return []string{"the request after the probe: " + err.Error()}
 	}
@@ -230,11 +241,14 @@ func checkProbeVerdictInEntry(client *http.Client, gw, logFile, c, verdict strin
 		return []string{"no access-log entry for the request after the probe"}
 	}
 	var bad []string
-	if e["upstream_probe"] != verdict {
-		bad = append(bad, fmt.Sprintf("the next failure's entry has upstream_probe=%v, want %s", e["upstream_probe"], verdict))
+	if e[n.Probe] != verdict {
+		bad = append(bad, fmt.Sprintf("the next failure's entry has %s=%v, want %s", n.Probe, e[n.Probe], verdict))
 	}
-	if age, ok := e["upstream_probe_age_s"].(float64); !ok || age < 0 {
-		bad = append(bad, fmt.Sprintf("the next failure's entry has upstream_probe_age_s=%v", e["upstream_probe_age_s"]))
+	if age, ok := e[n.ProbeAgeS].(float64); !ok || age < 0 || age != float64(int64(age)) {
+		bad = append(bad, fmt.Sprintf("the next failure's entry has %s=%v, want whole seconds", n.ProbeAgeS, e[n.ProbeAgeS]))
+	}
+	if err := schema.Validate(mode, e); err != nil {
+		bad = append(bad, "the next failure's entry: schema: "+err.Error())
 	}
 	return bad
 }

@@ -18,7 +18,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/upstreamcause/tyk-upstream-cause/accesslog"
 	"github.com/upstreamcause/tyk-upstream-cause/internal/cases"
+	"github.com/upstreamcause/tyk-upstream-cause/schema"
 )
 
 // analyticsKey is the Redis list the gateway appends its analytics records
@@ -84,6 +86,7 @@ func run(args []string) int {
 		probeOn  = fs.Bool("probe", false, "the gateway runs with UPSTREAMCAUSE_PROBE=on: check its probe entries and upstream_probe")
 		proxySt  = fs.Bool("proxy-status", false, "the gateway runs with UPSTREAMCAUSE_PROXY_STATUS=on and _DETAILS=on: check the clients' Proxy-Status")
 		startMax = fs.Duration("start-timeout", 60*time.Second, "how long to wait for the gateway to answer")
+		mode     = fs.String("names", "tyk", "the gateway runs with UPSTREAMCAUSE_FIELD_NAMES=`MODE` (tyk, ecs or otel): read the entries under that mode's keys and validate them against schema/access-log.MODE.json")
 	)
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -95,6 +98,16 @@ func run(args []string) int {
 	}
 	if *logFile == "" || *envFile == "" {
 		fmt.Fprintln(os.Stderr, "e2e run: -log and -env are required")
+		return 2
+	}
+	names, err := schema.NamesFor(*mode)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e run: -names:", err)
+		return 2
+	}
+	if *gwCases && names != &accesslog.TykNames {
+		// gateway.go checks the gateway-produced answers under Tyk's names.
+		fmt.Fprintln(os.Stderr, "e2e run: -gateway-cases needs -names tyk (use -gateway-cases=false)")
 		return 2
 	}
 	tyk512, err := atLeast(*version, 5, 12)
@@ -178,7 +191,7 @@ func run(args []string) int {
 				}
 			}
 			s := &sent{kind: kind, n: i + 1, dc: dc, method: method, want: cases.WantFor(dc)}
-			s.token = fmt.Sprintf("e2e-%s-%d", kind, i+1)
+			s.token = tokenPrefix(*mode) + fmt.Sprintf("%s-%d", kind, i+1)
 			s.path = lp + s.token
 			var h http.Header
 			s.status, h, s.err = cases.SendHeader(client, *gw+s.path, method, dc.Cancel)
@@ -224,11 +237,11 @@ func run(args []string) int {
 	})
 
 	// 5. The checks.
-	mode := "5.8–5.11 (the plugin writes Tyk 5.12's keys too)"
+	tykMode := "5.8–5.11 (the plugin writes Tyk 5.12's keys too)"
 	if tyk512 {
-		mode = "5.12+ (the gateway writes response_flag & co.; the plugin keeps them)"
+		tykMode = "5.12+ (the gateway writes response_flag & co.; the plugin keeps them)"
 	}
-	fmt.Printf("e2e: gateway %s, mode %s; %d requests\n", *version, mode, len(reqs))
+	fmt.Printf("e2e: gateway %s, mode %s, field names %s; %d requests\n", *version, tykMode, *mode, len(reqs))
 	passed, failed := 0, 0
 	for _, s := range reqs {
 		var bad []string
@@ -266,7 +279,12 @@ func run(args []string) int {
 			if g, ok := cases.Tyk512Says[cases.RequestKey(s.dc)]; ok && tyk512 {
 				says = &g
 			}
-			bad = append(bad, s.want.Check(e, host, tags, rec != nil, says)...)
+			bad = append(bad, s.want.CheckNames(names, e, host, tags, rec != nil, says)...)
+		}
+		if e != nil {
+			if err := schema.Validate(*mode, e); err != nil {
+				bad = append(bad, "schema: "+err.Error())
+			}
 		}
 		if *proxySt {
 			bad = append(bad, checkProxyStatus(s, s.ps)...)
@@ -275,10 +293,10 @@ func run(args []string) int {
 		}
 		if len(bad) == 0 {
 			passed++
-			fmt.Printf("ok    %s %s%s\n", s.label(), summary(e, tyk512), psSummary(s.ps))
+			fmt.Printf("ok    %s %s%s\n", s.label(), summary(e, tyk512, names), psSummary(s.ps))
 		} else {
 			failed++
-			fmt.Printf("FAIL  %s %s%s\n", s.label(), summary(e, tyk512), psSummary(s.ps))
+			fmt.Printf("FAIL  %s %s%s\n", s.label(), summary(e, tyk512, names), psSummary(s.ps))
 			fmt.Printf("      %s\n", s.title())
 			for _, b := range bad {
 				fmt.Printf("      - %s\n", b)
@@ -299,7 +317,7 @@ func run(args []string) int {
 	// 6. From the node itself: the probe's entries, and the verdict in the
 	// next failure's entry; received-status through the response hook.
 	if *probeOn {
-		failed += checkProbes(client, *gw, *logFile, env)
+		failed += checkProbes(client, *gw, *logFile, env, *mode)
 	} else if n := len(probeEntries(*logFile)); n > 0 {
 		fmt.Printf("FAIL  %d probe entries with the probe off\n", n)
 		failed++
@@ -307,6 +325,10 @@ func run(args []string) int {
 	if *proxySt {
 		failed += checkReceivedStatus(client, *gw)
 	}
+	// 7. Every access-log and probe entry of the log, the checked ones and
+	// all others (warm-ups, readiness requests, the probe's), line by line
+	// as the gateway wrote them, against the schema of the mode.
+	failed += checkLogSchema(*logFile, *mode)
 	if problems := logProblems(*logFile); len(problems) > 0 {
 		fmt.Println("FAIL  the gateway log has plugin errors or warnings:")
 		printProblems(os.Stdout, problems)
@@ -319,12 +341,27 @@ func run(args []string) int {
 	return 0
 }
 
-// summary is the part of an entry the run prints for every request.
-func summary(e map[string]any, tyk512 bool) string {
+// tokenPrefix is the start of the last path segment of the run's requests
+// in naming mode mode: "e2e-", or "e2e-<mode>-" for a mode other than tyk,
+// so that the records a run with another mode leaves in Redis are not
+// taken for this run's.
+func tokenPrefix(mode string) string {
+	if mode == "tyk" {
+		return "e2e-"
+	}
+	return "e2e-" + mode + "-"
+}
+
+// summary is the part of an entry the run prints for every request, under
+// the keys of names (with the target and peer in a mode that splits them).
+func summary(e map[string]any, tyk512 bool, n *accesslog.Names) string {
 	if e == nil {
 		return "(no access-log entry)"
 	}
-	keys := []string{"status", "upstream_flag", "upstream_error_type", "upstream_error_detail", "upstream_error_phase", "upstream_error_source", "upstream_intermediary"}
+	keys := []string{"status", n.Flag, n.Type, n.Detail, n.Phase, n.Source, n.Intermediary}
+	if n != &accesslog.TykNames {
+		keys = append(keys, n.Target, n.TargetPort, n.Peer, n.PeerPort)
+	}
 	if tyk512 {
 		keys = append(keys, "response_flag", "response_code_details")
 	}
