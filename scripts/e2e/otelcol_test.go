@@ -241,11 +241,11 @@ func readExample(t *testing.T) exampleDoc {
 func TestExampleConfig(t *testing.T) {
 	doc := readExample(t)
 	p, ok := doc.Service.Pipelines["logs/tyk"]
-	if !ok || strings.Join(p.Receivers, ",") != "filelog/tyk" || strings.Join(p.Processors, ",") != "transform/upstreamcause" || strings.Join(p.Exporters, ",") != "otlp" {
-		t.Fatalf("pipeline logs/tyk = %+v, want filelog/tyk -> transform/upstreamcause -> otlp", p)
+	if !ok || strings.Join(p.Receivers, ",") != "filelog/tyk" || strings.Join(p.Processors, ",") != "transform/upstreamcause" || strings.Join(p.Exporters, ",") != "otlp_grpc" {
+		t.Fatalf("pipeline logs/tyk = %+v, want filelog/tyk -> transform/upstreamcause -> otlp_grpc", p)
 	}
-	if _, ok := doc.Exporters["otlp"]; !ok {
-		t.Error("no otlp exporter")
+	if _, ok := doc.Exporters["otlp_grpc"]; !ok {
+		t.Error("no otlp_grpc exporter")
 	}
 	r := doc.Receivers["filelog/tyk"]
 	if len(r.Operators) < 2 || r.Operators[0]["type"] != "json_parser" || r.Operators[1]["type"] != "filter" {
