@@ -649,9 +649,18 @@ func TestVector(t *testing.T) {
 		"number":  quotedList(t, "vector.yaml", vrl, "number_fields"),
 		"boolean": quotedList(t, "vector.yaml", vrl, "boolean_fields"),
 	})
-	// VRL paths: .name outside strings.
-	for _, m := range regexp.MustCompile(`(?m)(?:^|[\s(!,])\.([A-Za-z_]\w*)`).FindAllStringSubmatch(dqStringRE.ReplaceAllString(vrl, `""`), -1) {
-		c.field("vector.yaml", m[1], nil)
+	// VRL paths (.name, .a.b) outside strings, in every remap.
+	transforms, _ := yget(doc, "transforms")
+	for id, tr := range transforms.(map[string]any) {
+		src, err := yget(tr, "source")
+		if err != nil {
+			t.Errorf("vector.yaml: %s has no source", id)
+			continue
+		}
+		code := regexp.MustCompile(`r'[^']*'`).ReplaceAllString(dqStringRE.ReplaceAllString(src.(string), `""`), `""`)
+		for _, m := range regexp.MustCompile(`(?m)(?:^|[\s(!,])\.([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)`).FindAllStringSubmatch(code, -1) {
+			c.field("vector.yaml "+id, m[1], nil)
+		}
 	}
 	labels, err := yget(doc, "sinks", "loki", "labels")
 	if err != nil {
