@@ -374,60 +374,112 @@ func TestCheckCaseRecord(t *testing.T) {
 	}
 }
 
+// entry58OtelConnectTimeout is a connect timeout's entry from Tyk 5.8.15
+// with UPSTREAMCAUSE_FIELD_NAMES=otel (e2e run -names otel), its upstream's
+// port made that of entry58ConnectTimeout.
+const entry58OtelConnectTimeout = `{"api_key":"--","client_ip":"127.0.0.1","error.message":"dial tcp 127.0.0.1:49051: i/o timeout","error.type":"connection_timeout","error_source":"ReverseProxy","error_target":"127.0.0.1:49051","host":"127.0.0.1:8080","host.name":"vm","latency_total":0,"level":"info","method":"GET","msg":"","network.peer.address":"127.0.0.1","network.peer.port":49051,"path":"/e2e-otel-classic-3","prefix":"access-log","protocol":"HTTP/1.1","remote_addr":"127.0.0.1:60988","response_code_details":"connection_timeout","response_flag":"UCT","server.address":"127.0.0.1","server.port":49051,"status":500,"time":"2026-12-02T02:38:57Z","tyk.upstream.attempts":1,"tyk.upstream.connect_ms":2004.041,"tyk.upstream.error_detail":"connection_timeout","tyk.upstream.flag":"UCT","tyk.upstream.phase":"connect","tyk.upstream.source":"network","upstream_addr":"http://127.0.0.1:49051/e2e-otel-classic-3","upstream_latency":0,"user_agent":"Go-http-client/1.1"}`
+
+// shippedRecords are the records the example would export for in.
+func shippedRecords(in *logInput) []otlpRecord {
+	var out []otlpRecord
+	for _, f := range in.files {
+		for n, e := range f.entries {
+			s := shippedAttrs(e, f.raw[n], f.name)
+			out = append(out, otlpRecord{Time: s.Time, SevText: s.Severity, SevNumber: severityNumbers[s.Severity], Body: s.Body, Attrs: s.Attrs,
+				Resource: map[string]otlpValue{"service.name": strValue("tyk-gateway")}})
+		}
+	}
+	return out
+}
+
 func TestCheckAllEntries(t *testing.T) {
 	dir := t.TempDir()
 	log := filepath.Join(dir, "gateway.log")
 	content := "plain line at shutdown\n" + entry58OK + "\n" + entry58ConnectTimeout + "\n" + entry514Probe + "\n" +
 		`{"level":"info","msg":"other","prefix":"main","time":"2026-12-02T02:02:23Z"}` + "\n" + entry58TLS[:50] // partial
+	otelLog := filepath.Join(dir, "gateway-otel.log")
 	if err := os.WriteFile(log, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	in, err := snapshotLog(log, t.TempDir())
+	if err := os.WriteFile(otelLog, []byte(entry58OtelConnectTimeout+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in, err := snapshotLogs(log, otelLog, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if in.access != 2 || in.probes != 1 || len(in.entries) != 3 {
-		t.Fatalf("snapshot: %d access, %d probes, %d entries", in.access, in.probes, len(in.entries))
+	if len(in.files) != 3 || in.files[0].access != 2 || in.files[0].probes != 1 || len(in.files[1].entries) != 3 || in.files[2].access != 1 {
+		t.Fatalf("snapshot: %d files", len(in.files))
 	}
-	twin, _ := os.ReadFile(in.paths[1])
-	if strings.HasPrefix(string(twin), "plain line") || strings.Contains(string(twin), `"upstream_flag"`) || !strings.Contains(string(twin), `"tyk.upstream.flag":"UCT"`) {
+	first := map[string]bool{}
+	for _, f := range in.files {
+		b, _ := os.ReadFile(f.path)
+		line := strings.SplitN(string(b), "\n", 2)[0]
+		if first[line] || strings.HasPrefix(line, "{") {
+			t.Errorf("%s starts with %q: not a line of its own", f.name, line)
+		}
+		first[line] = true
+	}
+	twin, _ := os.ReadFile(in.files[1].path)
+	if strings.Contains(string(twin), `"upstream_flag"`) || !strings.Contains(string(twin), `"tyk.upstream.flag":"UCT"`) {
 		t.Errorf("twin:\n%s", twin)
 	}
-	var out []otlpRecord
-	for i, e := range in.entries {
-		for route := 0; route < 2; route++ {
-			s := shippedAttrs(e[route], in.raw[i][route], in.names[route])
-			out = append(out, otlpRecord{Time: s.Time, SevText: s.Severity, SevNumber: severityNumbers[s.Severity], Body: s.Body, Attrs: s.Attrs,
-				Resource: map[string]otlpValue{"service.name": strValue("tyk-gateway")}})
-		}
-	}
+	out := shippedRecords(in)
 	if bad := checkAllEntries(in, out); len(bad) > 0 {
 		t.Errorf("the right records: %q", bad)
 	}
 	if bad := checkAllEntries(in, out[1:]); len(bad) < 2 {
 		t.Errorf("a missing record: %q", bad)
 	}
-	if bad := checkAllEntries(in, append(out, out[0])); len(bad) != 1 {
+	if bad := checkAllEntries(in, append(out[:len(out):len(out)], out[0])); len(bad) != 1 {
 		t.Errorf("a duplicate: %q", bad)
 	}
 	wrong := append([]otlpRecord(nil), out...)
-	wrong[2].Attrs = map[string]otlpValue{}
-	for k, v := range out[2].Attrs {
-		wrong[2].Attrs[k] = v
+	wrong[1].Attrs = map[string]otlpValue{}
+	for k, v := range out[1].Attrs {
+		wrong[1].Attrs[k] = v
 	}
-	wrong[2].Attrs["tyk.upstream.attempts"] = doubleValue(1)
+	wrong[1].Attrs["tyk.upstream.attempts"] = doubleValue(1)
 	if bad := checkAllEntries(in, wrong); len(bad) != 1 || !strings.Contains(bad[0], "tyk.upstream.attempts = doubleValue 1, want intValue 1") {
 		t.Errorf("a wrong type: %q", bad)
 	}
-	wrong[2] = out[2]
-	wrong[2].SevText = "error"
+	wrong[1] = out[1]
+	wrong[1].SevText = "error"
 	if bad := checkAllEntries(in, wrong); len(bad) != 1 {
 		t.Errorf("a wrong severity: %q", bad)
 	}
 }
 
+// The otel-mode gateway's record of a case against the default one's.
+func TestRouteDiff(t *testing.T) {
+	a := record(t, entry58ConnectTimeout, "gateway.log")
+	b := record(t, entry58OtelConnectTimeout, "gateway-otel.log")
+	if d := routeDiff(&a, &b); len(d) > 0 {
+		t.Errorf("the real pair differs: %q", d)
+	}
+	if bad := checkCaseRecord(&b, cases.Demo[2], "e2e-otel-classic-3", "127.0.0.1:49051", nil); len(bad) > 0 {
+		t.Errorf("the otel-mode record: %q", bad)
+	}
+	for name, mutate := range map[string]func(a map[string]otlpValue){
+		"port as a double": func(a map[string]otlpValue) { a["server.port"] = doubleValue(49051) },
+		"other flag":       func(a map[string]otlpValue) { a["tyk.upstream.flag"] = strValue("URT") },
+		"extra attribute":  func(a map[string]otlpValue) { a["upstream_target"] = strValue("127.0.0.1:49051") },
+		"missing":          func(a map[string]otlpValue) { delete(a, "network.peer.port") },
+	} {
+		b := record(t, entry58OtelConnectTimeout, "gateway-otel.log")
+		mutate(b.Attrs)
+		if d := routeDiff(&a, &b); len(d) == 0 {
+			t.Errorf("%s: not caught", name)
+		}
+	}
+	b.Attrs["tyk.upstream.probe"] = strValue("unreachable_from_node") // rides on the next failure: not compared
+	if d := routeDiff(&a, &b); len(d) > 0 {
+		t.Errorf("probe verdict: %q", d)
+	}
+}
+
 func TestOverrideConfig(t *testing.T) {
-	in := &logInput{paths: [2]string{"/tmp/a b/gateway.log", `/tmp/"q"/twin.log`}}
+	in := &logInput{files: []*logFile{{path: "/tmp/a b/gateway.log"}, {path: `/tmp/"q"/twin.log`}}}
 	c := overrideConfig(in, "/tmp/out.json")
 	var doc struct {
 		Receivers map[string]struct {
@@ -445,7 +497,7 @@ func TestOverrideConfig(t *testing.T) {
 		t.Fatalf("%v\n%s", err, c)
 	}
 	r := doc.Receivers["filelog/tyk"]
-	if len(r.Include) != 2 || r.Include[0] != in.paths[0] || r.Include[1] != in.paths[1] || r.StartAt != "beginning" {
+	if len(r.Include) != 2 || r.Include[0] != in.files[0].path || r.Include[1] != in.files[1].path || r.StartAt != "beginning" {
 		t.Errorf("receiver %+v", r)
 	}
 	if doc.Exporters["file/e2e"]["path"] != "/tmp/out.json" || doc.Exporters["file/e2e"]["format"] != "json" {
