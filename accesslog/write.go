@@ -80,14 +80,18 @@ func (h *Hook) write(d logrus.Fields, req *request) {
 			if c.Subject != "" {
 				set(n.CertSubject, c.Subject)
 			}
-			set(n.CertExpiry, classify.FormatCertTime(c.NotAfter))
+			if !c.NotAfter.IsZero() {
+				set(n.CertExpiry, classify.FormatCertTime(c.NotAfter))
+			}
 			if c.Issuer != "" {
 				set(n.CertIssuer, c.Issuer)
 			}
 			if c.SANs != "" {
 				set(n.CertSANs, c.SANs)
 			}
-			set(n.CertNotBefore, classify.FormatCertTime(c.NotBefore))
+			if !c.NotBefore.IsZero() {
+				set(n.CertNotBefore, classify.FormatCertTime(c.NotBefore))
+			}
 		}
 	}
 	if h.cfg.Node != "" {
