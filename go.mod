@@ -7,7 +7,7 @@ require (
 	github.com/petermattis/goid v0.0.0-20260820044319-269ab09b5261
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.2
 	github.com/sirupsen/logrus v1.9.3
-	gopkg.in/yaml.v3 v3.0.0-20200313102051-9f266ea9e77c // test-only (scripts/e2e): already in the graph through logrus' testify
+	gopkg.in/yaml.v3 v3.0.1 // test-only (scripts/e2e, examples/shipping); v3.0.1 is what Tyk 5.8.15 and 5.14.0 link
 )
 
 require golang.org/x/text v0.21.0 // indirect
