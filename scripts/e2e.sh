@@ -52,6 +52,18 @@
 #                probe entry of the log must validate against
 #                schema/access-log.<mode>.json and schema/probe-entry.json
 #                (the main run validates its log against the tyk schema)
+# OTELCOL_BIN    after the checks (and the other naming modes), ship the
+#                gateway's log through this OpenTelemetry Collector with
+#                examples/shipping/otelcol.yaml, its exporter swapped for
+#                the file exporter (scripts/e2e otelcol): every demo case's
+#                record must carry the OpenTelemetry attributes with their
+#                OTLP types, every entry as the example maps it, and the
+#                otel mode's log (E2E_NAMES with otel) the same attributes
+#                as the default mode's. The collector needs the filelog
+#                receiver, the transform processor and the OTLP and file
+#                exporters: what internal/otelcol builds
+# E2E_OTELCOL=1  the same with internal/otelcol built for the run (Go 1.25+;
+#                about 2.5 minutes on 2 cores the first time)
 # E2E_FLEET=1    after the checks, run the fleet (scripts/e2e fleet): three
 #                more gateway processes of the same binary as the nodes
 #                gw-a, gw-b, gw-c of one fleet (their own Redis), with
@@ -185,6 +197,15 @@ outer() {
 
 	log "building the helper (scripts/e2e)"
 	(cd "$root" && GOWORK=off go build -o "$work/e2e" ./scripts/e2e) || die "building scripts/e2e failed"
+	local otelcol=
+	if [[ -n ${OTELCOL_BIN:-} ]]; then
+		[[ -f $OTELCOL_BIN && -x $OTELCOL_BIN ]] || die "OTELCOL_BIN=$OTELCOL_BIN is not an executable file"
+		otelcol=$(cd "$(dirname "$OTELCOL_BIN")" && pwd)/$(basename "$OTELCOL_BIN")
+	elif [[ ${E2E_OTELCOL:-} == 1 ]]; then
+		log "building the test collector (internal/otelcol; a few minutes the first time)"
+		(cd "$root/internal/otelcol" && GOWORK=off go build -trimpath -o "$work/otelcol" .) || die "building internal/otelcol failed"
+		otelcol=$work/otelcol
+	fi
 	if [[ -n ${E2E_FLEET:-} ]]; then
 		(cd "$root/cmd/upstreamcause" && GOWORK=off go build -o "$work/upstreamcause" .) || die "building cmd/upstreamcause failed"
 		chmod 755 "$work" # the fleet's gw-a runs as nobody
@@ -202,7 +223,7 @@ outer() {
 	# In the background with wait, so that a signal to this shell is acted
 	# on at once: the trap stops the inner run, which stops its processes.
 	local rc=0 child
-	E2E_WORK=$work E2E_VERSION=$version E2E_FLEET_REPORT=${E2E_FLEET_REPORT:-} E2E_ARCH=$arch E2E_SO=$so E2E_NOOP_SO=$noop E2E_TEMPLATES=$templates TYK_BIN=$TYK_BIN \
+	E2E_WORK=$work E2E_VERSION=$version E2E_OTELCOL_BIN=$otelcol E2E_FLEET_REPORT=${E2E_FLEET_REPORT:-} E2E_ARCH=$arch E2E_SO=$so E2E_NOOP_SO=$noop E2E_TEMPLATES=$templates TYK_BIN=$TYK_BIN \
 		"${ns[@]}" -- bash "${BASH_SOURCE[0]}" --inner &
 	child=$!
 	# shellcheck disable=SC2064 # expand $child now
@@ -375,6 +396,17 @@ inner() {
 			pids+=($!)
 			wait "${pids[-1]}" || rc=1
 		done
+		# The shipping example through a real collector, over the main run's
+		# log and the otel mode's (when it ran).
+		if [[ -n ${E2E_OTELCOL_BIN:-} ]]; then
+			local otel_log=()
+			[[ -f $work/gateway-otel.log ]] && otel_log=(-otel-log "$work/gateway-otel.log")
+			log "otelcol: examples/shipping/otelcol.yaml through a real collector over the gateway's logs"
+			"$work/e2e" otelcol -bin "$E2E_OTELCOL_BIN" -config "$root/examples/shipping/otelcol.yaml" \
+				-log "$work/gateway.log" "${otel_log[@]}" -env "$work/upstreams.env" -version "$version" &
+			pids+=($!)
+			wait "${pids[-1]}" || rc=1
+		fi
 	fi
 	if [[ -n ${E2E_FLEET:-} ]]; then
 		local fleet_plugin=$mw/upstreamcause.so
