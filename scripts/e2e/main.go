@@ -10,10 +10,12 @@
 //	    writes DIR/tyk.conf and one classic and one OAS API definition per
 //	    upstream case, and the APIs of the gateway-produced answers
 //	    (gateway.go), all derived from the files in examples/.
-//	e2e run    -gw http://127.0.0.1:8080 -log gateway.log -redis 127.0.0.1:6379 …
+//	e2e run    -gw http://127.0.0.1:8080 -log gateway.log -redis 127.0.0.1:6379 [-names tyk|ecs|otel] [-probe] [-proxy-status] …
 //	    sends one request per demo case through the gateway, then checks each
-//	    request's access-log entry and analytics record against the values
-//	    internal/cases expects (the test host's tests check the same), and
+//	    request's access-log entry (under the naming mode's keys, and against
+//	    its schema) and analytics record against the values
+//	    internal/cases expects (the test host's tests check the same), the
+//	    clients' Proxy-Status and the probe's entries when those are on, and
 //	    the answers the gateway produces itself against gatewayCases
 //	    (gateway.go); exits 1 on any difference.
 //	e2e soak   -gw http://127.0.0.1:8080 -log gateway.log -env upstreams.env -pid PID …
