@@ -6,8 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httptrace"
 	"strings"
 	"sync"
 	"testing"
@@ -286,21 +284,7 @@ func BenchmarkSuccessPathOptions(b *testing.B) {
 	in0, _ := http.NewRequestWithContext(ctx, "GET", "http://gateway.local/a", nil)
 	conn := &net.TCPConn{}
 	e := &logrus.Entry{Level: logrus.InfoLevel}
-	one := func(h *accesslog.Hook) {
-		in := new(http.Request)
-		*in = *in0
-		w := httptest.NewRecorder()
-		e.Data = logrus.Fields{"prefix": "access-log", "method": "GET", "status": 200, "api_id": "api1"}
-		h.Begin(w, in)
-		if ct := httptrace.ContextClientTrace(in.Context()); ct != nil {
-			ct.GetConn("upstream.local:80")
-			ct.GotConn(httptrace.GotConnInfo{Conn: conn, Reused: true})
-			ct.WroteRequest(httptrace.WroteRequestInfo{})
-			ct.GotFirstResponseByte()
-		}
-		_ = h.AppendTags(nil, "GET", "api1", 200)
-		h.Fire(e)
-	}
+	one := func(h *accesslog.Hook) { successRequest(h, in0, conn, e) }
 	const block = 256
 	var tOff, tOn time.Duration
 	b.ReportAllocs()
