@@ -153,6 +153,9 @@ func listen(t *testing.T, serve func(net.Conn)) string {
 	return ln.Addr().String()
 }
 
+// okServer answers every request on c "200 OK", keep-alive; a path under
+// /503 gets a 503, one under /502-envoy a 502 with the intermediary's own
+// Proxy-Status member.
 func okServer(c net.Conn) {
 	defer c.Close()
 	br := bufio.NewReader(c)
@@ -162,11 +165,14 @@ func okServer(c net.Conn) {
 			return
 		}
 		io.Copy(io.Discard, req.Body)
-		status := "200 OK"
-		if strings.HasPrefix(req.URL.Path, "/503") {
+		status, extra := "200 OK", ""
+		switch {
+		case strings.HasPrefix(req.URL.Path, "/503"):
 			status = "503 Service Unavailable"
+		case strings.HasPrefix(req.URL.Path, "/502-envoy"): // an intermediary that says why itself
+			status, extra = "502 Bad Gateway", "Proxy-Status: envoy; error=connection_refused\r\n"
 		}
-		io.WriteString(c, "HTTP/1.1 "+status+"\r\nContent-Length: 2\r\n\r\nok")
+		io.WriteString(c, "HTTP/1.1 "+status+"\r\n"+extra+"Content-Length: 2\r\n\r\nok")
 	}
 }
 
